@@ -1,0 +1,148 @@
+"""System management (系统管理): users, the org-unit tree, roles and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """The roles of design.md. A user holds a role in an org unit through a Membership."""
+
+    RESIDENT = "resident", "居民/企业"
+    GRID_WORKER = "grid_worker", "网格员"
+    PARTY_SPECIALIST = "party_specialist", "党群专员"
+    DEPARTMENT_STAFF = "department_staff", "职能部门人员"
+    WINDOW_CLERK = "window_clerk", "综窗人员"
+    ENFORCEMENT_OFFICER = "enforcement_officer", "执法队员"
+    DISPATCHER = "dispatcher", "指挥中心坐席"
+    LEADER = "leader", "街道领导"
+    ADMIN = "admin", "系统管理员"
+
+
+# Roles that see everything inside their org unit's region (the street sees the whole street).
+REGION_WIDE_ROLES = {Role.DISPATCHER, Role.LEADER, Role.ADMIN}
+# Roles that may see unmasked personal data, with each view audited.
+PII_ROLES = {Role.GRID_WORKER, Role.PARTY_SPECIALIST, Role.WINDOW_CLERK, Role.ADMIN}
+
+
+class User(AbstractUser):
+    """Custom user from the first migration. `display_name` is the Chinese name shown in pages."""
+
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def roles(self) -> set[str]:
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = set(self.memberships.values_list("role", flat=True))
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or bool(self.roles() & set(roles))
+
+
+class OrgUnit(models.Model):
+    """An org unit (组织机构): 区 → 街道 → 社区 / 部门.
+
+    `region_code` ties a district, street or community to its region in the grid tree (by code
+    prefix), so data scope by region is a prefix match on grid codes.
+    """
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "区"
+        STREET = "street", "街道"
+        COMMUNITY = "community", "社区"
+        DEPARTMENT = "department", "部门"
+
+    name = models.CharField("名称", max_length=100)
+    code = models.CharField("编码", max_length=40, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    region_code = models.CharField(
+        "区域编码",
+        max_length=40,
+        blank=True,
+        help_text="街道/社区对应的网格区域编码（按前缀确定数据范围）",
+    )
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "组织机构"
+        verbose_name_plural = "组织机构"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        allowed_parents = {
+            self.Kind.DISTRICT: {None},
+            self.Kind.STREET: {self.Kind.DISTRICT},
+            self.Kind.COMMUNITY: {self.Kind.STREET},
+            self.Kind.DEPARTMENT: {self.Kind.STREET, self.Kind.DISTRICT},
+        }
+        parent_kind = self.parent.kind if self.parent_id else None
+        if parent_kind not in allowed_parents.get(self.kind, set()):
+            raise ValidationError({"parent": f"{self.get_kind_display()}的上级类型不正确。"})
+        node = self.parent
+        while node is not None:
+            if node.pk == self.pk:
+                raise ValidationError({"parent": "上级不能是自身或下级。"})
+            node = node.parent
+
+    def ancestors(self) -> list[OrgUnit]:
+        out, node = [], self.parent
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out
+
+    def descendant_ids(self) -> set[int]:
+        ids, frontier = {self.pk}, [self.pk]
+        while frontier:
+            frontier = list(
+                OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            ids.update(frontier)
+        return ids
+
+
+class Membership(models.Model):
+    """A user's role in an org unit (user × org unit × role)."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name="组织机构", on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org_unit", "role"], name="uniq_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.org_unit} · {self.get_role_display()}"
