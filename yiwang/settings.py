@@ -64,6 +64,11 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.accounts",
     "yiwang.grids",
+    "yiwang.basedata",
+    "yiwang.workorders",
+    "yiwang.triage",
+    "yiwang.approvals",
+    "yiwang.integrations",
 ]
 
 MIDDLEWARE = [
