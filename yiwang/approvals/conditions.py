@@ -1,0 +1,141 @@
+"""Step conditions as JSON rules (适用条件), evaluated against an application's form.
+
+Never Python `eval`: a rule is data, checked by `validate_rule` when a flow is saved and
+interpreted by `evaluate` when an application is accepted.
+
+    {"field": "area", "op": "gt", "value": 50}
+    {"all": [rule, ...]}      every rule holds
+    {"any": [rule, ...]}      at least one holds
+    {"not": rule}
+
+Operators: eq, ne, gt, gte, lt, lte (numbers or strings), in, not_in (value is a list),
+contains (field is a list or text), empty, not_empty (no value). A field missing from the form
+is None: comparisons with None are false, `empty` is true.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from yiwang.core.errors import ValidationFailed
+
+COMPARE = {"eq", "ne", "gt", "gte", "lt", "lte"}
+LIST_OPS = {"in", "not_in"}
+UNARY = {"empty", "not_empty"}
+OPS = COMPARE | LIST_OPS | UNARY | {"contains"}
+MAX_DEPTH = 8
+
+
+def _fail(message: str):
+    raise ValidationFailed(f"适用条件有误：{message}", code="invalid_condition",
+                           fields={"condition": [message]})  # fmt: skip
+
+
+def validate_rule(rule, *, depth: int = 0) -> None:
+    """Raise ValidationFailed unless `rule` is a well-formed rule (None means always)."""
+    if rule is None:
+        return
+    if depth > MAX_DEPTH:
+        _fail("嵌套层数过多")
+    if not isinstance(rule, dict):
+        _fail("规则必须是 JSON 对象")
+    if "all" in rule or "any" in rule:
+        key = "all" if "all" in rule else "any"
+        if set(rule) != {key} or not isinstance(rule[key], list) or not rule[key]:
+            _fail(f"“{key}”必须是非空列表，且不能与其他键并列")
+        for sub in rule[key]:
+            validate_rule(sub, depth=depth + 1)
+        return
+    if "not" in rule:
+        if set(rule) != {"not"}:
+            _fail("“not”不能与其他键并列")
+        validate_rule(rule["not"], depth=depth + 1)
+        return
+    field, op = rule.get("field"), rule.get("op")
+    if not isinstance(field, str) or not field:
+        _fail("缺少字段名 field")
+    if op not in OPS:
+        _fail(f"不支持的运算符 {op!r}（可用：{', '.join(sorted(OPS))}）")
+    extra = set(rule) - {"field", "op", "value"}
+    if extra:
+        _fail(f"未知的键 {', '.join(sorted(extra))}")
+    if op in UNARY:
+        return
+    if "value" not in rule:
+        _fail(f"运算符 {op} 需要 value")
+    if op in LIST_OPS and not isinstance(rule["value"], list):
+        _fail(f"运算符 {op} 的 value 必须是列表")
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except (InvalidOperation, ValueError):
+            return None
+    return None
+
+
+def _compare(op: str, left, right) -> bool:
+    if left is None:
+        return op == "ne" and right is not None
+    ln, rn = _number(left), _number(right)
+    if ln is not None and rn is not None:
+        left, right = ln, rn
+    elif op in {"gt", "gte", "lt", "lte"}:
+        if not (isinstance(left, str) and isinstance(right, str)):
+            return False
+    if op == "eq":
+        return left == right
+    if op == "ne":
+        return left != right
+    if op == "gt":
+        return left > right
+    if op == "gte":
+        return left >= right
+    if op == "lt":
+        return left < right
+    return left <= right
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def evaluate(rule, form: dict) -> bool:
+    """Whether `rule` holds for `form`. A None rule always holds."""
+    if rule is None:
+        return True
+    if "all" in rule:
+        return all(evaluate(sub, form) for sub in rule["all"])
+    if "any" in rule:
+        return any(evaluate(sub, form) for sub in rule["any"])
+    if "not" in rule:
+        return not evaluate(rule["not"], form)
+    value = form.get(rule["field"])
+    op = rule["op"]
+    if op == "empty":
+        return _is_empty(value)
+    if op == "not_empty":
+        return not _is_empty(value)
+    target = rule.get("value")
+    if op in COMPARE:
+        return _compare(op, value, target)
+    if op == "in":
+        if value in target:
+            return True
+        number = _number(value)
+        return number is not None and number in {_number(t) for t in target}
+    if op == "not_in":
+        return not evaluate({"field": rule["field"], "op": "in", "value": target}, form)
+    if op == "contains":
+        if isinstance(value, list):
+            return target in value
+        if isinstance(value, str) and isinstance(target, str):
+            return target in value
+        return False
+    return False

@@ -1,0 +1,1325 @@
+"""Every write of the approvals app: submitting, the life-cycle transitions, materials, 好差评
+and 差评整改. One function per use case, keyword-only, in one transaction, with an audit row and
+the applicant's timeline event written in the same transaction.
+
+Timing (行政许可法, reference.md §5.1): limits are working days from acceptance (Art. 82); a
+一次性告知 (Art. 32) before acceptance keeps the clock unstarted, and one during review stops
+it until the applicant supplements (the working days in between are added to the deadline).
+Visits (最多跑一次): an action the applicant attends in person counts one visit; several
+actions on the same day count as one trip.
+
+A bundle (一件事) is a parent whose children are the item applications. The window acts on the
+parent (accept, 一次性告知, reject, deliver, rate) and the action cascades to the children;
+departments act on the children (approve_step, deny), and the parent concludes when the last
+child is decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from yiwang.accounts.models import OrgUnit, Role
+from yiwang.approvals import conditions
+from yiwang.approvals.catalogue import (
+    Requirement,
+    bundle_items,
+    clean_form,
+    fields_for,
+    requirements_for,
+)
+from yiwang.approvals.errors import ApprovalErrorCode as E
+from yiwang.approvals.models import (
+    AffairType,
+    Application,
+    ApplicationEvent,
+    ApplicationMaterial,
+    ApplicationStep,
+    Bundle,
+    CenterPolicy,
+    Rating,
+    RatingLevel,
+    Rectification,
+    RectificationFollowUp,
+    ServiceItem,
+    Status,
+    StepFlow,
+)
+from yiwang.approvals.permissions import _memberships, holds_step, is_clerk_of, streets_of
+from yiwang.core.audit import audit_record
+from yiwang.core.errors import Conflict, Forbidden, ValidationFailed, check_version
+from yiwang.core.workdays import CalendarUndefined, close_of_office, is_workday, local_tz
+
+A = Application
+S = Status
+
+# File signatures (magic numbers) of the formats materials may take.
+MAGIC = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "ofd": (b"PK\x03\x04",),
+}
+EXTENSIONS = {"pdf": "pdf", "jpg": "jpg", "jpeg": "jpg", "png": "png", "ofd": "ofd"}
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return now.astimezone(local_tz()).date()
+
+
+def _workday(day: dt.date) -> tuple[bool, bool]:
+    """(is a working day, guessed): beyond the known calendar, weekdays count (provisional)."""
+    try:
+        return is_workday(day), False
+    except CalendarUndefined:
+        return day.weekday() < 5, True
+
+
+def add_workdays(start: dt.datetime, days: int) -> tuple[dt.datetime, bool]:
+    """Close of office on the `days`-th working day after `start`'s day (core.workdays rules),
+    and whether the result is provisional: for a year whose holidays nobody has entered yet we
+    count weekdays rather than refuse an acceptance, and flag the deadline (暂估)."""
+    day = start.astimezone(local_tz()).date()
+    provisional = False
+    if days == 0:
+        while True:
+            ok, guessed = _workday(day)
+            provisional |= guessed
+            if ok:
+                break
+            day += dt.timedelta(days=1)
+    for _ in range(days):
+        while True:
+            day += dt.timedelta(days=1)
+            ok, guessed = _workday(day)
+            provisional |= guessed
+            if ok:
+                break
+    return close_of_office(day), provisional
+
+
+def workdays_in(after: dt.datetime, until: dt.datetime) -> int:
+    """Working days d with after.date < d <= until.date (the days a pause took)."""
+    a, b = _today(after), _today(until)
+    n = 0
+    while a < b:
+        a += dt.timedelta(days=1)
+        n += _workday(a)[0]
+    return n
+
+
+def policy_for(street: OrgUnit) -> CenterPolicy:
+    policy = CenterPolicy.objects.filter(street=street).first()
+    return policy or CenterPolicy(street=street)
+
+
+def _require_clerk(actor, app: Application) -> None:
+    if not is_clerk_of(actor, app.street_id):
+        raise Forbidden("只有本中心的综窗人员可以办理此操作。", code=E.NOT_WINDOW_CLERK)
+
+
+def _require_top(app: Application) -> None:
+    if app.parent_id:
+        raise Conflict(
+            "这是“一件事”的子件，请在一件事主件上办理此操作。",
+            code=E.USE_PARENT,
+            fields={"parent": [str(app.parent_id)]},
+        )
+
+
+def _transition(method, *args, **kwargs):
+    try:
+        return method(*args, **kwargs)
+    except TransitionNotAllowed:
+        app = method.__self__
+        label = dict(S.choices).get(app.status, app.status)
+        raise Conflict(f"办件当前状态为“{label}”，不能执行此操作。", code=E.WRONG_STATE,
+                       fields={"status": [app.status]})  # fmt: skip
+
+
+def _count_visit(app: Application, now: dt.datetime) -> None:
+    today = _today(now)
+    if app.last_visit_on != today:
+        app.visits += 1
+        app.last_visit_on = today
+
+
+def _new_number(now: dt.datetime) -> str:
+    return f"{now.astimezone(local_tz()):%Y%m%d}{secrets.token_hex(4).upper()}"
+
+
+@dataclass
+class _Recorder:
+    """Collects timeline events and writes them in one query."""
+
+    actor: object
+    now: dt.datetime
+
+    def __post_init__(self):
+        self.events: list[ApplicationEvent] = []
+        self.actor_name = (
+            getattr(self.actor, "display_name", "") or getattr(self.actor, "username", "") or "系统"
+        )
+
+    def add(self, app, action, label, *, from_status="", to_status="", note="", data=None):
+        self.events.append(
+            ApplicationEvent(
+                application=app,
+                at=self.now,
+                actor=self.actor if getattr(self.actor, "pk", None) else None,
+                actor_name=self.actor_name,
+                action=action,
+                label=label,
+                from_status=from_status,
+                to_status=to_status,
+                note=note,
+                data=data or {},
+            )
+        )
+
+    def flush(self):
+        if self.events:
+            ApplicationEvent.objects.bulk_create(self.events)
+            self.events = []
+
+
+def _locked(app: Application) -> Application:
+    """Re-read the row under a write lock (a no-op lock on SQLite, whose IMMEDIATE transactions
+    already serialise writers); the version the client sent is checked against this read."""
+    fresh = (
+        A.objects.select_for_update()
+        .select_related("item", "bundle", "street", "parent")
+        .get(pk=app.pk)
+    )
+    return fresh
+
+
+def _save(app: Application, fields: list[str]) -> None:
+    """Compare-and-set on the version we read: a concurrent writer makes this a 409."""
+    app.bump_version(fields=fields)
+    app._update_initial_state()
+
+
+# ---------------------------------------------------------------------------------------------
+# Materials: checks shared by submission and upload
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MaterialInput:
+    """One material handed in: a file (`content` bytes + `filename`), a reuse of an earlier
+    material (`reuse` id, 免提交), or a paper copy seen at the window (`paper`)."""
+
+    key: str
+    filename: str = ""
+    content: bytes | None = None
+    reuse: int | None = None
+    paper: bool = False
+
+
+def _requirement(requirements: list[Requirement], key: str) -> Requirement:
+    for r in requirements:
+        if r.key == key:
+            return r
+    raise ValidationFailed(
+        f"该事项不需要材料“{key}”。", code=E.UNKNOWN_MATERIAL, fields={key: ["未知材料"]}
+    )
+
+
+def check_file(req: Requirement, filename: str, content: bytes) -> str:
+    """The normalised extension of a valid file, or ValidationFailed: the extension must be one
+    the material allows, the content must start with that format's signature, and the size must
+    not exceed YIWANG_UPLOAD_MAX_BYTES."""
+    ext = EXTENSIONS.get(filename.rsplit(".", 1)[-1].lower() if "." in filename else "", "")
+    allowed = "、".join(f.upper() for f in req.formats)
+    if not ext or ext not in req.formats:
+        raise ValidationFailed(
+            f"“{req.name}”只接受 {allowed} 格式的文件，收到的是“{filename}”。",
+            code=E.WRONG_FILE_TYPE,
+            fields={req.key: [f"文件类型应为 {allowed}"]},
+        )
+    if not content:
+        raise ValidationFailed(f"“{req.name}”的文件是空的。", code=E.WRONG_FILE_TYPE,
+                               fields={req.key: ["空文件"]})  # fmt: skip
+    limit = settings.UPLOAD_MAX_BYTES
+    if len(content) > limit:
+        raise ValidationFailed(
+            f"“{req.name}”的文件超过 {limit // (1024 * 1024)} MB。",
+            code=E.FILE_TOO_LARGE,
+            fields={req.key: [f"文件不能超过 {limit} 字节"]},
+        )
+    if not content.startswith(MAGIC[ext]):
+        raise ValidationFailed(
+            f"“{req.name}”的文件内容不是 {ext.upper()} 格式（扩展名与内容不符）。",
+            code=E.WRONG_FILE_TYPE,
+            fields={req.key: ["文件内容与扩展名不符"]},
+        )
+    return ext
+
+
+def _reusable_source(req: Requirement, material_id, applicant_id) -> ApplicationMaterial:
+    """An earlier material of the same applicant, same key, on an approved application."""
+    if not req.reusable:
+        raise ValidationFailed(f"“{req.name}”不支持免提交，请上传。", code=E.NOT_REUSABLE,
+                               fields={req.key: ["不支持免提交"]})  # fmt: skip
+    source = (
+        ApplicationMaterial.objects.filter(
+            pk=material_id,
+            key=req.key,
+            application__applicant_id=applicant_id,
+            application__status__in=[S.APPROVED, S.DELIVERED],
+        )
+        .exclude(file="")
+        .first()
+        if applicant_id and str(material_id).isdigit()
+        else None
+    )
+    if source is None:
+        raise ValidationFailed(
+            f"找不到可复用的“{req.name}”：只能复用本人已办结事项中的同一材料。",
+            code=E.NOT_REUSABLE,
+            fields={req.key: ["没有可复用的材料"]},
+        )
+    return source
+
+
+def _build_material(
+    app: Application, req: Requirement, inp: MaterialInput, *, actor, now, channel
+) -> ApplicationMaterial:
+    """Validate one input and return an unsaved ApplicationMaterial (its file stored)."""
+    base = {
+        "application": app,
+        "key": req.key,
+        "name": req.name,
+        "uploaded_by": actor,
+        "uploaded_at": now,
+    }
+    if inp.reuse is not None:
+        src = _reusable_source(req, inp.reuse, app.applicant_id)
+        return ApplicationMaterial(
+            **base,
+            source=ApplicationMaterial.Source.REUSE,
+            file=src.file.name,
+            original_name=src.original_name,
+            content_type=src.content_type,
+            size=src.size,
+            sha256=src.sha256,
+            reused_from=src,
+        )
+    if inp.paper:
+        if channel == A.Channel.ONLINE and not is_clerk_of(actor, app.street_id):
+            raise ValidationFailed(f"网上申报须上传“{req.name}”的电子件。",
+                                   code=E.MISSING_MATERIALS,
+                                   fields={req.key: ["须上传电子件"]})  # fmt: skip
+        return ApplicationMaterial(**base, source=ApplicationMaterial.Source.PAPER)
+    content = inp.content or b""
+    ext = check_file(req, inp.filename or "", content)
+    material = ApplicationMaterial(
+        **base,
+        source=ApplicationMaterial.Source.UPLOAD,
+        original_name=(inp.filename or "")[:200],
+        content_type=ext,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    return material
+
+
+def _store(material: ApplicationMaterial, content: bytes) -> None:
+    day = material.uploaded_at.astimezone(local_tz())
+    name = f"approvals/{day:%Y/%m}/{secrets.token_hex(12)}.{material.content_type}"
+    material.file.name = default_storage.save(name, ContentFile(content))
+
+
+# ---------------------------------------------------------------------------------------------
+# Submission (申请)
+# ---------------------------------------------------------------------------------------------
+
+
+def _resolve_target(item, bundle):
+    if bool(item) == bool(bundle):
+        raise ValidationFailed("请指定一个事项 item 或一件事 bundle（二选一）。",
+                               code=E.UNKNOWN_ITEM, fields={"item": ["二选一"]})  # fmt: skip
+    if isinstance(item, str):
+        found = ServiceItem.objects.select_related("department").filter(code=item, is_active=True)
+        item = found.prefetch_related("materials").first()
+        if item is None:
+            raise ValidationFailed("找不到该事项。", code=E.UNKNOWN_ITEM,
+                                   fields={"item": ["未知事项编码"]})  # fmt: skip
+    if isinstance(bundle, str):
+        bundle = Bundle.objects.filter(code=bundle, is_active=True).first()
+        if bundle is None:
+            raise ValidationFailed("找不到该“一件事”。", code=E.UNKNOWN_ITEM,
+                                   fields={"bundle": ["未知一件事编码"]})  # fmt: skip
+    return item, bundle
+
+
+def _resolve_street(actor, street, channel) -> OrgUnit:
+    if isinstance(street, OrgUnit):
+        unit = street
+    elif street:
+        unit = OrgUnit.objects.filter(code=street, kind=OrgUnit.Kind.STREET).first()
+        if unit is None:
+            raise ValidationFailed("找不到该街道。", fields={"street": ["未知街道编码"]})
+    else:
+        roles = (Role.WINDOW_CLERK,) if channel == A.Channel.WINDOW else (
+            (Role.PARTY_SPECIALIST, Role.WINDOW_CLERK) if channel == A.Channel.HOME
+            else tuple(Role.values))  # fmt: skip
+        ids = streets_of(actor, *roles)
+        if len(ids) != 1:
+            raise ValidationFailed("请选择办理街道 street。", fields={"street": ["必填"]})
+        unit = OrgUnit.objects.get(pk=next(iter(ids)))
+    if channel == A.Channel.WINDOW and not is_clerk_of(actor, unit.pk):
+        raise Forbidden("只有本中心的综窗人员可以代为申报。", code=E.NOT_WINDOW_CLERK)
+    if channel == A.Channel.HOME and not (
+        actor.is_superuser or unit.pk in streets_of(actor, Role.PARTY_SPECIALIST, Role.WINDOW_CLERK)
+    ):
+        raise Forbidden("只有本街道的党群专员可以上门代办。", code=E.NOT_WINDOW_CLERK)
+    return unit
+
+
+def _check_devolved(items: list[ServiceItem], street: OrgUnit) -> None:
+    ids = {i.pk for i in items}
+    devolved = set(
+        ServiceItem.devolved_to.through.objects.filter(
+            serviceitem_id__in=ids, orgunit_id=street.pk
+        ).values_list("serviceitem_id", flat=True)
+    )
+    missing = [i.name for i in items if i.pk not in devolved]
+    if missing:
+        raise ValidationFailed(
+            f"{'、'.join(missing)}未下放至{street.name}，请到有权限的部门办理。",
+            code=E.NOT_DEVOLVED,
+            fields={"item": [f"未下放至{street.name}：{'、'.join(missing)}"]},
+        )
+
+
+def _applicant(actor, channel, applicant: dict | None) -> dict:
+    from yiwang.accounts.models import User
+    from yiwang.core.validators import check_id_number, check_phone
+
+    if channel == A.Channel.ONLINE:
+        info = dict(applicant or {})
+        return {
+            "applicant": actor,
+            "applicant_name": info.get("name") or actor.display_name or actor.username,
+            "applicant_phone": info.get("phone") or actor.phone or "",
+            "applicant_id_number": info.get("id_number") or "",
+            "company_name": info.get("company") or "",
+        }
+    info = dict(applicant or {})
+    errors = {}
+    if not info.get("name"):
+        errors["applicant.name"] = ["请填写申请人姓名"]
+    if info.get("phone") and (msg := check_phone(str(info["phone"]))):
+        errors["applicant.phone"] = [msg]
+    if info.get("id_number") and (msg := check_id_number(str(info["id_number"]))):
+        errors["applicant.id_number"] = [msg]
+    user = None
+    if info.get("username"):
+        user = User.objects.filter(username=info["username"]).first()
+        if user is None:
+            errors["applicant.username"] = ["找不到该账号"]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    return {
+        "applicant": user,
+        "applicant_name": info["name"],
+        "applicant_phone": str(info.get("phone") or ""),
+        "applicant_id_number": str(info.get("id_number") or "").upper(),
+        "company_name": info.get("company") or "",
+    }
+
+
+def _collect_materials(app, requirements, inputs, *, actor, now, channel, need_all=True):
+    """Validate every input (all problems of one kind at once for missing ones) and return
+    unsaved materials with their contents."""
+    inputs = list(inputs or [])
+    seen = {}
+    for inp in inputs:
+        _requirement(requirements, inp.key)
+        seen[inp.key] = inp
+    if need_all:
+        missing = [r for r in requirements if r.required and r.key not in seen]
+        if missing:
+            names = "、".join(r.name for r in missing)
+            raise ValidationFailed(
+                f"缺少必要材料：{names}。",
+                code=E.MISSING_MATERIALS,
+                fields={r.key: [f"请提交“{r.name}”"] for r in missing},
+            )
+    built = []
+    for inp in seen.values():
+        req = _requirement(requirements, inp.key)
+        built.append((_build_material(app, req, inp, actor=actor, now=now, channel=channel), inp))
+    return built
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    actor,
+    item: ServiceItem | str | None = None,
+    bundle: Bundle | str | None = None,
+    form: dict | None = None,
+    materials: list[MaterialInput] | None = None,
+    channel: str | None = None,
+    street: OrgUnit | str | None = None,
+    applicant: dict | None = None,
+) -> Application:
+    """申请: online by the applicant, at the window by a clerk on someone's behalf, or at home
+    by a party-mass specialist (上门办). Checks the item is devolved to the street, the form,
+    and that every required material is handed in; a bundle fans out into one sub-application
+    per item, each to its department."""
+    item, bundle = _resolve_target(item, bundle)
+    if channel is None:
+        channel = A.Channel.ONLINE
+    if channel not in A.Channel.values:
+        raise ValidationFailed("申请渠道无效。", fields={"channel": [f"可选：{A.Channel.values}"]})
+    street_unit = _resolve_street(actor, street, channel)
+    items = bundle_items(bundle) if bundle is not None else [item]
+    _check_devolved(items, street_unit)
+    cleaned = clean_form(fields_for(item=item, bundle=bundle), form)
+    who = _applicant(actor, channel, applicant)
+    now = _now()
+    notice_deadline, _ = add_workdays(now, policy_for(street_unit).notice_workdays)
+    app = A(
+        number=_new_number(now),
+        kind=A.Kind.BUNDLE if bundle is not None else A.Kind.ITEM,
+        item=item,
+        bundle=bundle,
+        street=street_unit,
+        department=bundle.lead_department if bundle is not None else item.department,
+        status=S.SUBMITTED,
+        channel=channel,
+        submitted_by=actor,
+        form=cleaned,
+        submitted_at=now,
+        notice_deadline=notice_deadline,
+        max_visits=bundle.max_visits if bundle is not None else item.max_visits,
+        limit_days=max(i.promised_limit_days for i in items),
+        **who,
+    )
+    if channel == A.Channel.WINDOW:
+        _count_visit(app, now)
+    requirements = requirements_for(item=item, bundle=bundle)
+    built = _collect_materials(
+        app, requirements, materials, actor=actor, now=now, channel=channel, need_all=True
+    )
+    app.save()
+    rec = _Recorder(actor, now)
+    rec.add(
+        app,
+        "submit",
+        "提交申请",
+        to_status=S.SUBMITTED,
+        note=A.Channel(channel).label,
+        data={"channel": channel},
+    )
+    if bundle is not None:
+        children = []
+        for n, it in enumerate(items, start=1):
+            own = {f["name"] for f in it.form_fields or []}
+            children.append(
+                A(
+                    number=f"{app.number}-{n}",
+                    kind=A.Kind.SUB,
+                    item=it,
+                    bundle=bundle,
+                    parent=app,
+                    street=street_unit,
+                    department=it.department,
+                    status=S.SUBMITTED,
+                    channel=channel,
+                    submitted_by=actor,
+                    form={k: v for k, v in cleaned.items() if k in own},
+                    submitted_at=now,
+                    notice_deadline=notice_deadline,
+                    max_visits=it.max_visits,
+                    limit_days=it.promised_limit_days,
+                    **who,
+                )
+            )
+        A.objects.bulk_create(children)
+        for child in children:
+            rec.add(child, "submit", "随一件事提交", to_status=S.SUBMITTED,
+                    note=f"一件事：{bundle.name}")  # fmt: skip
+    for material, inp in built:
+        if inp.content is not None and material.source == ApplicationMaterial.Source.UPLOAD:
+            _store(material, inp.content)
+    ApplicationMaterial.objects.bulk_create([m for m, _ in built])
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.submit",
+        target=app,
+        after={
+            "status": app.status,
+            "item": item.code if item else None,
+            "bundle": bundle.code if bundle else None,
+            "channel": channel,
+            "materials": [m.key for m, _ in built],
+        },
+    )
+    return app
+
+
+# ---------------------------------------------------------------------------------------------
+# Acceptance (受理), 一次性告知, supplement, rejection
+# ---------------------------------------------------------------------------------------------
+
+
+def _current_material_keys(owner: Application) -> set[str]:
+    return set(
+        ApplicationMaterial.objects.filter(application=owner, is_current=True).values_list(
+            "key", flat=True
+        )
+    )
+
+
+def _requirements_of(app: Application) -> list[Requirement]:
+    if app.kind == A.Kind.BUNDLE:
+        return requirements_for(bundle=app.bundle)
+    if app.kind == A.Kind.SUB:
+        produced = app.bundle.produced_materials or []
+        return [r for r in requirements_for(item=app.item) if r.key not in produced]
+    return requirements_for(item=app.item)
+
+
+def _missing_required(app: Application) -> list[Requirement]:
+    have = _current_material_keys(app.owner)
+    return [r for r in _requirements_of(app) if r.required and r.key not in have]
+
+
+def _current_flow(item: ServiceItem) -> StepFlow | None:
+    flows = getattr(item, "_approvals_flow", None)
+    if flows is None:
+        flow = item.flows.filter(is_current=True).prefetch_related("steps").first()
+        item._approvals_flow = flows = [flow]
+    return flows[0]
+
+
+def _start_item(app: Application, now, rec: _Recorder, steps_out: list) -> str:
+    """Accept one item application: 即办件 decided on the spot, 承诺件 get their steps from the
+    pinned flow. Returns the target status."""
+    item = app.item
+    app.accepted_at = now
+    if item.affair_type == AffairType.IMMEDIATE:
+        app.deadline, app.deadline_provisional = now, False
+        app.decided_at = now
+        app.decided_on_spot = True
+        app.limit_days = 0
+        return S.APPROVED
+    flow = _current_flow(item)
+    app.flow = flow
+    app.limit_days = item.promised_limit_days
+    app.deadline, app.deadline_provisional = add_workdays(now, item.promised_limit_days)
+    active = None
+    definitions = list(flow.steps.all()) if flow is not None else []
+    form = dict(app.form or {})
+    if app.kind == A.Kind.SUB:
+        form = {**(app.parent.form or {}), **form}
+    for d in definitions:
+        applies = conditions.evaluate(d.condition, form)
+        step = ApplicationStep(
+            application=app,
+            definition=d,
+            order=d.order,
+            name=d.name,
+            department_id=d.department_id,
+            role=d.role,
+            limit_days=d.limit_days,
+            state=ApplicationStep.State.PENDING if applies else ApplicationStep.State.SKIPPED,
+        )
+        if applies and active is None:
+            active = step
+            step.state = ApplicationStep.State.ACTIVE
+            step.started_at = now
+            step.deadline, _ = add_workdays(now, d.limit_days)
+        steps_out.append(step)
+    if active is None:
+        raise ValidationFailed(
+            f"“{item.name}”没有适用的审批环节，请管理员检查流程配置。",
+            code=E.INVALID_CATALOGUE,
+            fields={"flow": ["无适用环节"]},
+        )
+    return S.ACCEPTED
+
+
+APP_TIMING_FIELDS = [
+    "status",
+    "accepted_at",
+    "accepted_by",
+    "deadline",
+    "deadline_provisional",
+    "decided_at",
+    "decided_on_spot",
+    "limit_days",
+    "flow",
+    "visits",
+    "last_visit_on",
+    "decision_note",
+]
+
+
+@transaction.atomic
+def application_accept(
+    *, actor, application: Application, version, note: str = "", visit: bool = False
+) -> Application:
+    """受理. Every required material must be in (otherwise use 一次性告知). 即办件 are decided
+    at acceptance; the deadline of a 承诺件 counts its promised working days from now."""
+    app = _locked(application)
+    _require_top(app)
+    _require_clerk(actor, app)
+    check_version(app, version)
+    if app.status != S.SUBMITTED:
+        _transition(app.accept, target=S.ACCEPTED)
+    missing = _missing_required(app)
+    if missing:
+        raise ValidationFailed(
+            f"缺少必要材料：{'、'.join(r.name for r in missing)}。请一次性告知申请人补正。",
+            code=E.MISSING_MATERIALS,
+            fields={r.key: [f"缺少“{r.name}”"] for r in missing},
+        )
+    now = _now()
+    rec = _Recorder(actor, now)
+    steps: list[ApplicationStep] = []
+    app.accepted_by = actor
+    app.decision_note = note
+    if visit:
+        _count_visit(app, now)
+    if app.kind == A.Kind.BUNDLE:
+        children = list(app.children.select_related("item", "item__department").order_by("id"))
+        for child in children:
+            child.parent = app
+            child.accepted_by = actor
+            before = child.status
+            target = _start_item(child, now, rec, steps)
+            _transition(child.accept, target=target)
+            rec.add(child, "accept", "受理" if target == S.ACCEPTED else "受理并当场办结",
+                    from_status=before, to_status=target)  # fmt: skip
+            child.version += 1
+        A.objects.bulk_update(children, [*APP_TIMING_FIELDS, "version"])
+        app.accepted_at = now
+        deadlines = [c.deadline for c in children if c.deadline]
+        app.deadline = max(deadlines) if deadlines else now
+        app.deadline_provisional = any(c.deadline_provisional for c in children)
+        undecided = [c for c in children if c.status not in (S.APPROVED, S.DENIED)]
+        if undecided:
+            target = S.REVIEWING
+        else:
+            target = S.APPROVED
+            app.decided_at = now
+            app.decided_on_spot = True
+    else:
+        target = _start_item(app, now, rec, steps)
+    before = app.status
+    _transition(app.accept, target=target)
+    _save(app, APP_TIMING_FIELDS)
+    ApplicationStep.objects.bulk_create(steps)
+    label = "受理并当场办结" if target == S.APPROVED else "受理"
+    rec.add(app, "accept", label, from_status=before, to_status=target, note=note,
+            data={"deadline": app.deadline.isoformat() if app.deadline else None})  # fmt: skip
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.accept",
+        target=app,
+        before={"status": before},
+        after={"status": app.status, "deadline": app.deadline, "steps": len(steps)},
+        note=note,
+    )
+    return app
+
+
+def _active_step(app: Application) -> ApplicationStep | None:
+    return (
+        ApplicationStep.objects.select_for_update()
+        .filter(application=app, state=ApplicationStep.State.ACTIVE)
+        .first()
+    )
+
+
+@transaction.atomic
+def application_request_materials(
+    *, actor, application: Application, version, gaps: list[dict], note: str = "",
+    visit: bool = False,
+) -> Application:  # fmt: skip
+    """一次性告知: list every missing or wrong material at once (行政许可法 Art. 32). Before
+    acceptance the window does it; during review the holder of the active step. The listed
+    materials are set aside and the clock stops until the applicant supplements."""
+    app = _locked(application)
+    if app.status == S.SUBMITTED:
+        _require_top(app)
+        _require_clerk(actor, app)
+    elif app.status in (S.ACCEPTED, S.REVIEWING):
+        if app.kind == A.Kind.BUNDLE:
+            raise Conflict("一件事受理后的补正请在相应子件上办理。", code=E.USE_PARENT)
+        step = _active_step(app)
+        if step is None or not holds_step(actor, step):
+            raise Forbidden("您不是当前环节的办理人。", code=E.NOT_STEP_HOLDER)
+    else:
+        _transition(app.request_materials)
+    check_version(app, version)
+    requirements = _requirements_of(app)
+    listed, errors = [], {}
+    for gap in gaps or []:
+        key = str((gap or {}).get("key") or "")
+        try:
+            req = _requirement(requirements, key)
+        except ValidationFailed:
+            errors[key or "key"] = ["未知材料"]
+            continue
+        listed.append({"key": key, "name": req.name, "reason": (gap.get("reason") or "缺少")[:200]})
+    if errors:
+        raise ValidationFailed("一次性告知中有未知材料。", code=E.UNKNOWN_MATERIAL, fields=errors)
+    if not listed:
+        raise ValidationFailed("请列出需要补正的全部材料。", code=E.NO_GAPS_LISTED,
+                               fields={"gaps": ["至少一项"]})  # fmt: skip
+    now = _now()
+    before = app.status
+    app.paused_from = before
+    app.paused_at = now if before != S.SUBMITTED else None
+    app.missing_materials = listed
+    if visit:
+        _count_visit(app, now)
+    _transition(app.request_materials)
+    _save(app, ["status", "paused_from", "paused_at", "missing_materials", "visits",
+                "last_visit_on"])  # fmt: skip
+    ApplicationMaterial.objects.filter(
+        application=app.owner, key__in=[g["key"] for g in listed], is_current=True
+    ).update(is_current=False)
+    rec = _Recorder(actor, now)
+    text = "；".join(f"{g['name']}（{g['reason']}）" for g in listed)
+    rec.add(app, "request_materials", "一次性告知补正材料", from_status=before,
+            to_status=app.status, note=note or text, data={"gaps": listed})  # fmt: skip
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.request_materials",
+        target=app,
+        before={"status": before},
+        after={"status": app.status, "gaps": listed},
+        note=note,
+    )
+    return app
+
+
+@transaction.atomic
+def application_supplement(
+    *, actor, application: Application, version, visit: bool = False
+) -> Application:
+    """补正完毕: every listed material is back; the application returns to where the notice
+    stopped it and the deadline moves by the working days the pause took."""
+    app = _locked(application)
+    is_owner = actor.pk in (app.applicant_id, app.submitted_by_id)
+    if not (is_owner or is_clerk_of(actor, app.street_id)):
+        raise Forbidden("只有申请人或综窗人员可以提交补正。", code=E.NOT_APPLICANT)
+    check_version(app, version)
+    if app.status != S.NEEDS_MATERIALS:
+        _transition(app.supplement, target=S.SUBMITTED)
+    have = _current_material_keys(app.owner)
+    still = [g for g in app.missing_materials if g["key"] not in have]
+    if still:
+        raise ValidationFailed(
+            f"以下材料尚未补正：{'、'.join(g['name'] for g in still)}。",
+            code=E.MISSING_MATERIALS,
+            fields={g["key"]: [f"请补正“{g['name']}”"] for g in still},
+        )
+    now = _now()
+    before = app.status
+    paused = 0
+    fields = ["status", "paused_at", "paused_from", "missing_materials", "paused_workdays",
+              "deadline", "deadline_provisional", "visits", "last_visit_on"]  # fmt: skip
+    if app.paused_at is not None:
+        paused = workdays_in(app.paused_at, now)
+        if paused:
+            app.paused_workdays += paused
+            app.deadline, app.deadline_provisional = add_workdays(
+                app.accepted_at, app.limit_days + app.paused_workdays
+            )
+            step = _active_step(app)
+            if step is not None and step.deadline is not None:
+                step.deadline, _ = add_workdays(step.deadline, paused)
+                step.save(update_fields=["deadline"])
+    target = app.paused_from or S.SUBMITTED
+    app.paused_at, app.paused_from = None, ""
+    gaps, app.missing_materials = app.missing_materials, []
+    if visit:
+        _count_visit(app, now)
+    _transition(app.supplement, target=target)
+    _save(app, fields)
+    if app.parent_id and paused:
+        parent = A.objects.select_for_update().get(pk=app.parent_id)
+        if parent.deadline is None or (app.deadline and app.deadline > parent.deadline):
+            A.objects.filter(pk=parent.pk).update(deadline=app.deadline, version=F("version") + 1)
+    rec = _Recorder(actor, now)
+    rec.add(app, "supplement", "补正材料", from_status=before, to_status=target,
+            note=f"计时暂停 {paused} 个工作日" if paused else "", data={"gaps": gaps})  # fmt: skip
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.supplement",
+        target=app,
+        before={"status": before},
+        after={"status": target, "paused_workdays": app.paused_workdays},
+    )
+    return app
+
+
+def _reason_required(reason: str, legal_basis: str) -> None:
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = ["请填写理由"]
+    if not (legal_basis or "").strip():
+        errors["legal_basis"] = ["请填写法律依据"]
+    if errors:
+        raise ValidationFailed("须写明理由和法律依据。", code=E.REASON_REQUIRED, fields=errors)
+
+
+@transaction.atomic
+def application_reject(
+    *, actor, application: Application, version, reason: str, legal_basis: str
+) -> Application:
+    """不予受理, with the reason and the legal basis (行政许可法 Art. 32)."""
+    app = _locked(application)
+    _require_top(app)
+    _require_clerk(actor, app)
+    check_version(app, version)
+    if app.status not in (S.SUBMITTED, S.NEEDS_MATERIALS):
+        _transition(app.reject)
+    _reason_required(reason, legal_basis)
+    now = _now()
+    before = app.status
+    app.reason, app.legal_basis = reason.strip(), legal_basis.strip()
+    _transition(app.reject)
+    _save(app, ["status", "reason", "legal_basis"])
+    rec = _Recorder(actor, now)
+    rec.add(app, "reject", "不予受理", from_status=before, to_status=S.REJECTED,
+            note=f"{app.reason}（依据：{app.legal_basis}）")  # fmt: skip
+    if app.kind == A.Kind.BUNDLE:
+        children = list(app.children.all())
+        for child in children:
+            rec.add(child, "reject", "随一件事不予受理", from_status=child.status,
+                    to_status=S.REJECTED)  # fmt: skip
+            _transition(child.reject)
+            child.reason, child.legal_basis = app.reason, app.legal_basis
+            child.version += 1
+        A.objects.bulk_update(children, ["status", "reason", "legal_basis", "version"])
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.reject",
+        target=app,
+        before={"status": before},
+        after={"status": app.status, "reason": app.reason, "legal_basis": app.legal_basis},
+    )
+    return app
+
+
+# ---------------------------------------------------------------------------------------------
+# Review steps, decisions, bundle conclusion
+# ---------------------------------------------------------------------------------------------
+
+
+def _step_holder_guard(actor, app: Application) -> ApplicationStep:
+    if app.kind == A.Kind.BUNDLE:
+        raise Conflict("一件事的审查在各子件上办理。", code=E.USE_PARENT)
+    step = _active_step(app)
+    if step is None:
+        _transition(app.deny)  # raises the state conflict
+        raise Conflict("没有正在办理的环节。", code=E.WRONG_STATE)
+    if not holds_step(actor, step):
+        raise Forbidden(
+            f"“{step.name}”环节由{step.department.name}办理，您不是该环节的办理人。",
+            code=E.NOT_STEP_HOLDER,
+        )
+    return step
+
+
+def _conclude_parent(child: Application, rec: _Recorder, now) -> None:
+    """When the last child of a bundle is decided, the parent concludes."""
+    parent = A.objects.select_for_update().get(pk=child.parent_id)
+    statuses = list(A.objects.filter(parent_id=parent.pk).values_list("status", flat=True))
+    if any(s not in (S.APPROVED, S.DENIED) for s in statuses) or parent.status != S.REVIEWING:
+        return
+    approved = any(s == S.APPROVED for s in statuses)
+    before = parent.status
+    parent.decided_at = now
+    _transition(parent.conclude, approved=approved)
+    parent.bump_version(fields=["status", "decided_at"])
+    denied = sum(s == S.DENIED for s in statuses)
+    note = f"{len(statuses) - denied} 项准予办理" + (f"，{denied} 项不予办理" if denied else "")
+    rec.add(parent, "conclude", "一件事办结", from_status=before, to_status=parent.status,
+            note=note)  # fmt: skip
+
+
+@transaction.atomic
+def application_approve_step(
+    *, actor, application: Application, version, opinion: str = ""
+) -> Application:
+    """The holder of the active step approves it; the next applicable step starts, or, after the
+    last, the application is approved."""
+    app = _locked(application)
+    if app.parent_id:
+        A.objects.select_for_update().filter(pk=app.parent_id).first()  # siblings serialise
+    step = _step_holder_guard(actor, app)
+    check_version(app, version)
+    if app.status not in (S.ACCEPTED, S.REVIEWING):
+        _transition(app.approve_step, last=False)
+    now = _now()
+    step.state = ApplicationStep.State.APPROVED
+    step.acted_by, step.acted_at, step.opinion = actor, now, opinion
+    step.save(update_fields=["state", "acted_by", "acted_at", "opinion"])
+    nxt = (
+        ApplicationStep.objects.filter(application=app, state=ApplicationStep.State.PENDING)
+        .order_by("order")
+        .first()
+    )
+    if nxt is not None:
+        nxt.state = ApplicationStep.State.ACTIVE
+        nxt.started_at = now
+        nxt.deadline, _ = add_workdays(now, nxt.limit_days)
+        nxt.save(update_fields=["state", "started_at", "deadline"])
+    before = app.status
+    _transition(app.approve_step, last=nxt is None)
+    fields = ["status"]
+    if nxt is None:
+        app.decided_at = now
+        app.decision_note = opinion
+        fields += ["decided_at", "decision_note"]
+    _save(app, fields)
+    rec = _Recorder(actor, now)
+    rec.add(app, "approve_step", f"{step.name}：通过", from_status=before, to_status=app.status,
+            note=opinion, data={"step": step.order})  # fmt: skip
+    if nxt is None and app.parent_id:
+        _conclude_parent(app, rec, now)
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.step.approve",
+        target=app,
+        before={"status": before, "step": step.order},
+        after={"status": app.status, "next_step": nxt.order if nxt else None},
+        note=opinion,
+    )
+    return app
+
+
+@transaction.atomic
+def application_deny(
+    *, actor, application: Application, version, reason: str, legal_basis: str
+) -> Application:
+    """不予办理 by the holder of the active step, with reason and legal basis."""
+    app = _locked(application)
+    if app.parent_id:
+        A.objects.select_for_update().filter(pk=app.parent_id).first()
+    step = _step_holder_guard(actor, app)
+    check_version(app, version)
+    _reason_required(reason, legal_basis)
+    now = _now()
+    step.state = ApplicationStep.State.DENIED
+    step.acted_by, step.acted_at, step.opinion = actor, now, reason
+    step.save(update_fields=["state", "acted_by", "acted_at", "opinion"])
+    ApplicationStep.objects.filter(application=app, state=ApplicationStep.State.PENDING).update(
+        state=ApplicationStep.State.CANCELLED
+    )
+    before = app.status
+    app.decided_at = now
+    app.reason, app.legal_basis = reason.strip(), legal_basis.strip()
+    _transition(app.deny)
+    _save(app, ["status", "decided_at", "reason", "legal_basis"])
+    rec = _Recorder(actor, now)
+    rec.add(app, "deny", f"{step.name}：不予办理", from_status=before, to_status=S.DENIED,
+            note=f"{app.reason}（依据：{app.legal_basis}）")  # fmt: skip
+    if app.parent_id:
+        _conclude_parent(app, rec, now)
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.deny",
+        target=app,
+        before={"status": before},
+        after={"status": app.status, "reason": app.reason, "legal_basis": app.legal_basis},
+    )
+    return app
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery (出件)
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_deliver(
+    *, actor, application: Application, version, method: str, note: str = "",
+    visit: bool | None = None,
+) -> Application:  # fmt: skip
+    """出件: the result handed over by window pickup, post or electronic licence. A window
+    pickup counts a visit unless `visit=False`; for a bundle all results go out at once."""
+    app = _locked(application)
+    _require_top(app)
+    _require_clerk(actor, app)
+    check_version(app, version)
+    if method not in A.Delivery.values:
+        raise ValidationFailed("送达方式无效。", fields={"method": [f"可选：{A.Delivery.values}"]})
+    if app.status not in (S.APPROVED, S.DENIED):
+        _transition(app.deliver)
+    now = _now()
+    before = app.status
+    app.delivered_at, app.delivery_method, app.delivery_note = now, method, note[:200]
+    if visit if visit is not None else method == A.Delivery.WINDOW:
+        _count_visit(app, now)
+    _transition(app.deliver)
+    _save(app, ["status", "delivered_at", "delivery_method", "delivery_note", "visits",
+                "last_visit_on"])  # fmt: skip
+    rec = _Recorder(actor, now)
+    label = A.Delivery(method).label
+    rec.add(app, "deliver", f"出件（{label}）", from_status=before, to_status=S.DELIVERED,
+            note=note)  # fmt: skip
+    if app.kind == A.Kind.BUNDLE:
+        children = list(app.children.filter(status__in=[S.APPROVED, S.DENIED]))
+        for child in children:
+            rec.add(child, "deliver", f"随一件事出件（{label}）", from_status=child.status,
+                    to_status=S.DELIVERED)  # fmt: skip
+            _transition(child.deliver)
+            child.delivered_at, child.delivery_method = now, method
+            child.version += 1
+        A.objects.bulk_update(children, ["status", "delivered_at", "delivery_method", "version"])
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.deliver",
+        target=app,
+        before={"status": before},
+        after={"status": app.status, "method": method, "visits": app.visits},
+    )
+    return app
+
+
+# ---------------------------------------------------------------------------------------------
+# Material upload (补充/补正材料)
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def material_add(
+    *, actor, application: Application, material: MaterialInput
+) -> ApplicationMaterial:
+    """Hand in one material (upload, 免提交 reuse, or paper at the window) while the application
+    is submitted or waiting for materials. It replaces the earlier one of the same key."""
+    app = _locked(application)
+    is_owner = actor.pk in (app.applicant_id, app.submitted_by_id)
+    if not (is_owner or is_clerk_of(actor, app.street_id)):
+        raise Forbidden("只有申请人或综窗人员可以提交材料。", code=E.NOT_APPLICANT)
+    allowed = {S.SUBMITTED, S.NEEDS_MATERIALS}
+    if app.status not in allowed:
+        label = dict(S.choices)[app.status]
+        raise Conflict(f"办件当前状态为“{label}”，不能再提交材料。", code=E.WRONG_STATE,
+                       fields={"status": [app.status]})  # fmt: skip
+    owner = app.owner
+    now = _now()
+    req = _requirement(_requirements_of(app), material.key)
+    obj = _build_material(owner, req, material, actor=actor, now=now, channel=owner.channel)
+    if material.content is not None and obj.source == ApplicationMaterial.Source.UPLOAD:
+        _store(obj, material.content)
+    ApplicationMaterial.objects.filter(application=owner, key=req.key, is_current=True).update(
+        is_current=False
+    )
+    obj.save()
+    A.objects.filter(pk=app.pk).update(version=F("version") + 1)
+    app.version += 1
+    rec = _Recorder(actor, now)
+    rec.add(app, "material", f"提交材料：{req.name}", data={"key": req.key, "source": obj.source})
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.material.add",
+        target=app,
+        after={"key": req.key, "source": obj.source, "size": obj.size, "sha256": obj.sha256},
+    )
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------
+# 好差评 and 差评整改
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_rate(
+    *, actor, application: Application, version, level, comment: str = ""
+) -> Rating:
+    """一事一评: the applicant rates once after delivery (or a refusal to accept). A 差评 (the two
+    lowest levels) opens a rectification for the handling department with a deadline of
+    `CenterPolicy.rectify_workdays` working days (default 5)."""
+    app = _locked(application)
+    _require_top(app)
+    is_applicant = app.applicant_id is not None and actor.pk == app.applicant_id
+    on_behalf = app.applicant_id is None and is_clerk_of(actor, app.street_id)
+    if not (is_applicant or on_behalf):
+        raise Forbidden("只有申请人本人可以评价。", code=E.NOT_APPLICANT)
+    check_version(app, version)
+    if Rating.objects.filter(application=app).exists():
+        raise Conflict("该办件已经评价过，每件只能评价一次。", code=E.ALREADY_RATED)
+    if app.status not in (S.DELIVERED, S.REJECTED):
+        raise Conflict("办件出件后才能评价。", code=E.WRONG_STATE, fields={"status": [app.status]})
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in RatingLevel.values:
+        raise ValidationFailed("评价等级须为 1～5（非常不满意～非常满意）。",
+                               fields={"level": ["1～5"]})  # fmt: skip
+    comment = (comment or "").strip()
+    if level <= RatingLevel.DISSATISFIED and not comment:
+        raise ValidationFailed("差评请写明不满意的原因，以便整改。",
+                               fields={"comment": ["差评须填写原因"]})  # fmt: skip
+    now = _now()
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                application=app,
+                level=level,
+                comment=comment[:2000],
+                rated_by=actor,
+                channel="online" if is_applicant else "window",
+                created_at=now,
+            )
+    except IntegrityError:
+        raise Conflict("该办件已经评价过，每件只能评价一次。", code=E.ALREADY_RATED)
+    _save(app, [])
+    rec = _Recorder(actor, now)
+    rec.add(app, "rate", f"评价：{RatingLevel(level).label}", note=comment, data={"level": level})
+    rectification = None
+    if rating.is_bad:
+        days = policy_for(app.street).rectify_workdays
+        deadline, _ = add_workdays(now, days)
+        rectification = Rectification.objects.create(
+            rating=rating,
+            application=app,
+            department=app.department,
+            opened_at=now,
+            deadline=deadline,
+        )
+        rec.add(
+            app, "rectify_open", "差评转整改", note=f"{app.department.name}，{days} 个工作日内整改"
+        )
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.application.rate",
+        target=app,
+        after={"level": level, "rectification": rectification.pk if rectification else None},
+        note=comment,
+    )
+    return rating
+
+
+def _require_rectifier(actor, rect: Rectification) -> None:
+    if actor.is_superuser:
+        return
+    units = {u for u, _k, _p, _r in _memberships(actor)}
+    leader_streets = streets_of(actor, Role.LEADER)
+    if rect.department_id in units or rect.application.street_id in leader_streets:
+        return
+    raise Forbidden("只有整改部门或街道领导可以办理整改。")
+
+
+@transaction.atomic
+def rectification_follow_up(
+    *, actor, rectification: Rectification, kind: str, note: str
+) -> RectificationFollowUp:
+    """Record a 回访 or the progress of a rectification."""
+    rect = (
+        Rectification.objects.select_for_update()
+        .select_related("application")
+        .get(pk=rectification.pk)
+    )
+    _require_rectifier(actor, rect)
+    if kind not in (RectificationFollowUp.Kind.CALLBACK, RectificationFollowUp.Kind.PROGRESS):
+        raise ValidationFailed("跟进类型无效。", fields={"kind": ["callback 或 progress"]})
+    if not (note or "").strip():
+        raise ValidationFailed("请填写跟进内容。", fields={"note": ["必填"]})
+    if rect.state != Rectification.State.OPEN:
+        raise Conflict("整改已办结。", code=E.WRONG_STATE)
+    now = _now()
+    follow = RectificationFollowUp.objects.create(
+        rectification=rect, kind=kind, note=note.strip(), actor=actor, at=now
+    )
+    audit_record(actor=actor, action=f"approvals.rectification.{kind}", target=rect, note=note)
+    return follow
+
+
+@transaction.atomic
+def rectification_close(
+    *, actor, rectification: Rectification, version, outcome: str, result: str
+) -> Rectification:
+    """整改办结: fixed, explained (no legal basis to change), or appealed (误评/恶意差评)."""
+    rect = (
+        Rectification.objects.select_for_update()
+        .select_related("application")
+        .get(pk=rectification.pk)
+    )
+    _require_rectifier(actor, rect)
+    check_version(rect, version)
+    if outcome not in Rectification.Outcome.values:
+        raise ValidationFailed("整改结果无效。", fields={"outcome": Rectification.Outcome.values})
+    if not (result or "").strip():
+        raise ValidationFailed("请填写整改情况。", fields={"result": ["必填"]})
+    try:
+        rect.close()
+    except TransitionNotAllowed:
+        raise Conflict("整改已办结。", code=E.WRONG_STATE)
+    now = _now()
+    rect.closed_at, rect.outcome, rect.result = now, outcome, result.strip()
+    rect.bump_version(fields=["state", "closed_at", "outcome", "result"])
+    RectificationFollowUp.objects.create(
+        rectification=rect, kind=RectificationFollowUp.Kind.CLOSE, note=rect.result, actor=actor,
+        at=now,
+    )  # fmt: skip
+    rec = _Recorder(actor, now)
+    rec.add(rect.application, "rectify_close", f"差评整改办结（{rect.get_outcome_display()}）",
+            note=rect.result)  # fmt: skip
+    rec.flush()
+    audit_record(
+        actor=actor,
+        action="approvals.rectification.close",
+        target=rect,
+        after={"outcome": outcome, "on_time": rect.on_time},
+        note=result,
+    )
+    return rect
+
+
+@transaction.atomic
+def policy_set(*, actor, street: OrgUnit, rectify_workdays: int, notice_workdays: int = 5):
+    """Set a street's local rules (差评整改时限, 一次性告知时限)."""
+    if not (1 <= int(rectify_workdays) <= 60) or not (1 <= int(notice_workdays) <= 20):
+        raise ValidationFailed("时限超出合理范围。", fields={"rectify_workdays": ["1～60"]})
+    policy, _ = CenterPolicy.objects.update_or_create(
+        street=street,
+        defaults={"rectify_workdays": rectify_workdays, "notice_workdays": notice_workdays},
+    )
+    audit_record(actor=actor, action="approvals.policy.set", target=policy,
+                 after={"rectify_workdays": rectify_workdays,
+                        "notice_workdays": notice_workdays})  # fmt: skip
+    return policy

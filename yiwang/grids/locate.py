@@ -1,0 +1,465 @@
+"""Point → grid (坐标定位网格): `locate(lon, lat)` → the grid, its community and its street.
+
+The index lives in memory and is only ever a cache of the database, rebuilt when grids change:
+
+* in this process, saving or deleting a Region marks it dirty (signals in apps.py);
+* other processes' changes are seen through a cheap version of the region table
+  (count, max id, max updated_at, sum of versions), checked at most every
+  `YIWANG_GRID_INDEX_CHECK_SECONDS` (default 2 s) and on every `locate(..., fresh=True)`.
+
+Lookups:
+
+* one point (`locate`, the API's path): a uniform cell table built from the polygons'
+  bounding boxes gives the few candidate grids, tested with Shapely's prepared
+  point-in-polygon (`intersects_xy`, boundary inclusive) in a fixed preference order;
+* many points (`locate_many`, imports and reports): one vectorised Shapely 2
+  `STRtree.query(points, predicate="intersects")`.
+
+Both choose the same way: comprehensive grids (综合网格) before special grids (专属网格), then
+the smallest code — so a point on a shared border always lands in the same grid. Special grids
+containing the point are listed in `LocateResult.special`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from django.conf import settings
+
+from yiwang.core.errors import ValidationFailed
+from yiwang.grids.errors import GridErrorCode
+
+logger = logging.getLogger("yiwang.grids")
+
+try:  # the C ufunc behind shapely.intersects_xy, without the Python wrapper's overhead
+    from shapely.lib import intersects_xy as _intersects_xy
+except ImportError:  # pragma: no cover - other Shapely 2 builds
+    _intersects_xy = shapely.intersects_xy
+
+MAX_CELLS_PER_AXIS = 2048
+CELL_DIVISOR = 3  # cell edge = median grid extent / 3
+
+
+@dataclass(frozen=True)
+class LocateResult:
+    """Where a point lies. Regions are shared, read-only instances (their `geojson` is
+    deferred): read them, never save them."""
+
+    grid: object
+    community: object | None
+    street: object | None
+    special: tuple = field(default=())
+
+    def as_dict(self) -> dict:
+        return {
+            "grid": region_summary(self.grid),
+            "community": region_summary(self.community),
+            "street": region_summary(self.street),
+            "special": [region_summary(r) for r in self.special],
+        }
+
+
+def region_summary(region) -> dict | None:
+    if region is None:
+        return None
+    return {
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "kind": region.kind,
+        "special_type": region.special_type,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinates
+
+
+def check_lon_lat(lon, lat) -> tuple[float, float]:
+    """(lon, lat) as floats, or ValidationFailed naming the field: missing, not a number, out
+    of range, or — the usual slip — latitude and longitude swapped."""
+    if (
+        lon.__class__ is float
+        and lat.__class__ is float
+        and -180.0 <= lon <= 180.0
+        and -90.0 <= lat <= 90.0
+    ):  # the common case, fast (NaN fails the comparisons and takes the long way)
+        return lon, lat
+    values = {}
+    for name, label, value in (("lon", "经度", lon), ("lat", "纬度", lat)):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationFailed(
+                f"缺少{label} {name}。",
+                code=GridErrorCode.MISSING_COORDINATES,
+                fields={name: ["必填"]},
+            )
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed(
+                f"{label} {name} 必须是数字，收到「{value}」。", fields={name: ["必须是数字"]}
+            )
+        if not math.isfinite(number):
+            raise ValidationFailed(
+                f"{label} {name} 必须是有限的数字。", fields={name: ["必须是有限的数字"]}
+            )
+        values[name] = number
+    lon, lat = values["lon"], values["lat"]
+    if -180 <= lon <= 180 and -90 <= lat <= 90:
+        return lon, lat
+    if abs(lat) > 90 and abs(lat) <= 180 and abs(lon) <= 90:
+        message = (
+            f"经纬度可能填反：纬度 lat={lat} 超出 -90～90，而经度 lon={lon} 像是纬度。"
+            f"请改为 lon={lat}&lat={lon}。"
+        )
+        raise ValidationFailed(
+            message,
+            code=GridErrorCode.SWAPPED_COORDINATES,
+            fields={"lat": [message], "lon": [message]},
+        )
+    name, label, value, bound = (
+        ("lon", "经度", lon, 180) if not -180 <= lon <= 180 else ("lat", "纬度", lat, 90)
+    )
+    message = f"{label} {name}={value} 超出范围（-{bound}～{bound}）。"
+    raise ValidationFailed(
+        message, code=GridErrorCode.COORDINATE_OUT_OF_RANGE, fields={name: [message]}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The index
+
+
+@dataclass
+class RegionRow:
+    """What the index needs of a region (from the database, or synthetic for the benchmark)."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    kind: str
+    special_type: str
+    parent_id: int | None
+    geom: object  # Shapely geometry or None
+    instance: object = None  # the Region returned in results
+
+
+class GridIndex:
+    """An immutable snapshot of the active regions, ready for lookups."""
+
+    def __init__(self, rows: list[RegionRow], signature=None):
+        self.signature = signature
+        by_id = {r.id: r for r in rows}
+        grids = [r for r in rows if r.level == "grid" and r.geom is not None]
+        # Preference order: comprehensive first, then by code. Index position = preference.
+        grids.sort(key=lambda r: (r.kind != "comprehensive", r.code))
+        self.grids = grids
+        self.n_comprehensive = sum(1 for r in grids if r.kind == "comprehensive")
+        self.geoms = np.array([r.geom for r in grids], dtype=object)
+        shapely.prepare(self.geoms)
+        self._geom_list = list(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+
+        def chain(row):
+            community = by_id.get(row.parent_id)
+            street = by_id.get(community.parent_id) if community is not None else None
+            return (
+                community.instance if community is not None else None,
+                street.instance if street is not None else None,
+            )
+
+        self._chains = [chain(r) for r in grids]
+        self._results = [
+            LocateResult(r.instance, c, s, (r.instance,) if r.kind != "comprehensive" else ())
+            for r, (c, s) in zip(grids, self._chains, strict=True)
+        ]
+        self._build_cells()
+        # Communities and streets, for telling where a point outside every grid lies (盲区).
+        self._areas = {}
+        for level in ("community", "street"):
+            area_rows = sorted(
+                (r for r in rows if r.level == level and r.geom is not None), key=lambda r: r.code
+            )
+            if area_rows:
+                geoms = np.array([r.geom for r in area_rows], dtype=object)
+                self._areas[level] = (area_rows, shapely.STRtree(geoms))
+
+    def __len__(self) -> int:
+        return len(self.grids)
+
+    def _build_cells(self) -> None:
+        """A uniform cell table over the grids' extent (cells a third of the median grid's
+        size). Each cell holds either the answer itself — when, in preference order, the
+        first grid touching the cell covers all of it — or its candidates (comprehensive,
+        special), each in preference order, to be tested point-in-polygon."""
+        self.cells: dict[int, object] = {}
+        if not self.grids:
+            self.x0 = self.y0 = 0.0
+            self.nx = self.ny = 0
+            self.inv_w = self.inv_h = 1.0
+            return
+        bounds = shapely.bounds(self.geoms)
+        x0, y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
+        x1, y1 = float(bounds[:, 2].max()), float(bounds[:, 3].max())
+        width = max(
+            float(np.median(bounds[:, 2] - bounds[:, 0])) / CELL_DIVISOR,
+            (x1 - x0) / MAX_CELLS_PER_AXIS,
+            1e-9,
+        )
+        height = max(
+            float(np.median(bounds[:, 3] - bounds[:, 1])) / CELL_DIVISOR,
+            (y1 - y0) / MAX_CELLS_PER_AXIS,
+            1e-9,
+        )
+        self.x0, self.y0 = x0, y0
+        self.nx = max(1, math.ceil((x1 - x0) / width))
+        self.ny = max(1, math.ceil((y1 - y0) / height))
+        self.inv_w, self.inv_h = 1.0 / width, 1.0 / height
+        lists: dict[int, list[int]] = {}
+        ny = self.ny
+        i0s = np.clip(((bounds[:, 0] - x0) * self.inv_w).astype(int), 0, self.nx - 1)
+        i1s = np.clip(((bounds[:, 2] - x0) * self.inv_w).astype(int), 0, self.nx - 1)
+        j0s = np.clip(((bounds[:, 1] - y0) * self.inv_h).astype(int), 0, self.ny - 1)
+        j1s = np.clip(((bounds[:, 3] - y0) * self.inv_h).astype(int), 0, self.ny - 1)
+        for k, (i0, i1, j0, j1) in enumerate(
+            zip(i0s.tolist(), i1s.tolist(), j0s.tolist(), j1s.tolist(), strict=True)
+        ):
+            for i in range(i0, i1 + 1):
+                base = i * ny
+                for j in range(j0, j1 + 1):
+                    lists.setdefault(base + j, []).append(k)
+        nc = self.n_comprehensive
+        # Which candidates cover / touch their cell (closed boxes), vectorised over all pairs.
+        keys = [key for key, ks in lists.items() if ks[0] < nc and ks[-1] < nc]
+        pair_cell, pair_grid = [], []
+        for key in keys:
+            for k in lists[key]:
+                pair_cell.append(key)
+                pair_grid.append(k)
+        covers = touches = None
+        if pair_cell:
+            cells = np.asarray(pair_cell)
+            ci, cj = cells // ny, cells % ny
+            boxes = shapely.box(
+                x0 + ci * width, y0 + cj * height, x0 + (ci + 1) * width, y0 + (cj + 1) * height
+            )
+            geoms = self.geoms[np.asarray(pair_grid)]
+            touches = shapely.intersects(geoms, boxes).tolist()
+            covers = shapely.covers(geoms, boxes).tolist()
+        owner = {}
+        p = 0
+        for key in keys:
+            for k in lists[key]:
+                if key not in owner and touches[p]:
+                    # The first grid (in preference order) touching the cell decides it.
+                    owner[key] = k if covers[p] else None
+                p += 1
+        for key, ks in lists.items():
+            k = owner.get(key)
+            if k is not None:
+                self.cells[key] = self._results[k]
+            else:
+                self.cells[key] = (
+                    tuple(k for k in ks if k < nc),
+                    tuple(k for k in ks if k >= nc),
+                )
+
+    def _cell(self, x: float, y: float):
+        fx = (x - self.x0) * self.inv_w
+        fy = (y - self.y0) * self.inv_h
+        if fx < 0 or fy < 0:
+            return None
+        i, j = int(fx), int(fy)
+        if i >= self.nx:  # the extent's east edge belongs to the last column
+            if i > self.nx or fx > self.nx:
+                return None
+            i = self.nx - 1
+        if j >= self.ny:
+            if j > self.ny or fy > self.ny:
+                return None
+            j = self.ny - 1
+        return self.cells.get(i * self.ny + j)
+
+    def locate(self, x: float, y: float) -> LocateResult | None:
+        """One point (already checked). Boundary inclusive; deterministic on shared borders."""
+        cell = self._cell(x, y)
+        if cell is None:
+            return None
+        if cell.__class__ is LocateResult:  # the cell lies wholly inside one grid
+            return cell
+        comprehensive, special = cell
+        geoms = self._geom_list
+        hit = -1
+        for k in comprehensive:
+            if _intersects_xy(geoms[k], x, y):
+                hit = k
+                break
+        if not special:
+            return self._results[hit] if hit >= 0 else None
+        specials = [k for k in special if _intersects_xy(geoms[k], x, y)]
+        if not specials:
+            return self._results[hit] if hit >= 0 else None
+        return self._result(hit, specials)
+
+    def _result(self, hit: int, specials) -> LocateResult:
+        if hit < 0:
+            hit = specials[0]  # inside special grids only: the first one stands in
+        community, street = self._chains[hit]
+        return LocateResult(
+            self.grids[hit].instance,
+            community,
+            street,
+            tuple(self.grids[k].instance for k in specials),
+        )
+
+    def locate_many(self, xs, ys) -> list[LocateResult | None]:
+        """Many points at once (already checked): one vectorised STRtree query."""
+        xs = np.asarray(xs, dtype=float)
+        ys = np.asarray(ys, dtype=float)
+        out: list[LocateResult | None] = [None] * len(xs)
+        if not len(xs) or not self.grids:
+            return out
+        points = shapely.points(xs, ys)
+        pairs = self.tree.query(points, predicate="intersects")
+        if pairs.shape[1] == 0:
+            return out
+        order = np.lexsort((pairs[1], pairs[0]))  # by point, then by preference
+        pts, grid_idx = pairs[0][order], pairs[1][order]
+        starts = np.flatnonzero(np.r_[True, pts[1:] != pts[:-1]])
+        ends = np.r_[starts[1:], len(pts)]
+        nc = self.n_comprehensive
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            ks = grid_idx[s:e].tolist()
+            first = ks[0]
+            specials = [k for k in ks if k >= nc]
+            if not specials:
+                out[int(pts[s])] = self._results[first]
+            else:
+                out[int(pts[s])] = self._result(first if first < nc else -1, specials)
+        return out
+
+    def area_at(self, x: float, y: float, level: str):
+        """The community or street containing a point (for points outside every grid)."""
+        entry = self._areas.get(level)
+        if entry is None:
+            return None
+        rows, tree = entry
+        hits = tree.query(shapely.Point(x, y), predicate="intersects")
+        return rows[int(min(hits))].instance if len(hits) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The process-wide locator: a cache of the database, never the only copy
+
+
+def _db_signature():
+    from django.db.models import Count, Max, Sum
+
+    from yiwang.grids.models import Region
+
+    agg = Region.objects.aggregate(
+        n=Count("id"), last=Max("id"), changed=Max("updated_at"), versions=Sum("version")
+    )
+    return (agg["n"], agg["last"], agg["changed"], agg["versions"])
+
+
+def _db_rows() -> list[RegionRow]:
+    from yiwang.grids.geometry import geometry_from_text
+    from yiwang.grids.models import Region
+
+    names = ["id", "code", "name", "level", "kind", "special_type", "parent_id", "is_active"]
+    rows = []
+    for values in Region.objects.filter(is_active=True).values_list(*names, "geojson"):
+        *fields, text = values
+        instance = Region.from_db("default", names, fields)
+        geom = geometry_from_text(text)
+        if geom is None and text:
+            logger.warning("region %s: unreadable boundary, not indexed", fields[1])
+        rows.append(RegionRow(*fields[:7], geom=geom, instance=instance))
+    return rows
+
+
+class GridLocator:
+    """Holds the current GridIndex and rebuilds it when its source changes."""
+
+    def __init__(self, *, rows=_db_rows, signature=_db_signature, check_seconds=None):
+        self._rows = rows
+        self._signature = signature
+        self._check_seconds = check_seconds
+        self._index: GridIndex | None = None
+        self._dirty = True
+        self._next_check = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def check_seconds(self) -> float:
+        if self._check_seconds is not None:
+            return self._check_seconds
+        return float(getattr(settings, "YIWANG_GRID_INDEX_CHECK_SECONDS", 2.0))
+
+    def invalidate(self) -> None:
+        self._dirty = True
+
+    def index(self, *, fresh: bool = False) -> GridIndex:
+        if self._dirty or fresh or time.monotonic() >= self._next_check:
+            self._refresh()
+        return self._index
+
+    def _refresh(self) -> None:
+        with self._lock:
+            dirty = self._dirty
+            self._dirty = False
+            signature = self._signature()  # read before the rows: a change in between is
+            # seen again at the next check, never lost
+            if dirty or self._index is None or signature != self._index.signature:
+                started = time.perf_counter()
+                self._index = GridIndex(self._rows(), signature)
+                logger.info(
+                    "grid index rebuilt: %d grids in %.0f ms",
+                    len(self._index),
+                    (time.perf_counter() - started) * 1000,
+                )
+            self._next_check = time.monotonic() + self.check_seconds
+
+    def locate(self, lon, lat, *, fresh: bool = False) -> LocateResult | None:
+        x, y = check_lon_lat(lon, lat)
+        return self.index(fresh=fresh).locate(x, y)
+
+    def locate_many(self, points, *, fresh: bool = False) -> list[LocateResult | None]:
+        checked = [check_lon_lat(lon, lat) for lon, lat in points]
+        if not checked:
+            return []
+        xs, ys = zip(*checked, strict=True)
+        return self.index(fresh=fresh).locate_many(xs, ys)
+
+
+_locator = GridLocator()
+
+
+def locate(lon, lat, *, fresh: bool = False) -> LocateResult | None:
+    """The grid (with its community and street) containing (lon, lat), or None outside every
+    grid. Raises ValidationFailed for missing, non-numeric, out-of-range or swapped input."""
+    return _locator.locate(lon, lat, fresh=fresh)
+
+
+def locate_many(points, *, fresh: bool = False) -> list[LocateResult | None]:
+    """`locate` for a list of (lon, lat) pairs, vectorised."""
+    return _locator.locate_many(points, fresh=fresh)
+
+
+def area_at(lon, lat, level: str, *, fresh: bool = False):
+    """The active community or street (`level`) containing the point, or None."""
+    x, y = check_lon_lat(lon, lat)
+    return _locator.index(fresh=fresh).area_at(x, y, level)
+
+
+def invalidate(*args, **kwargs) -> None:
+    """Mark the index stale (signal receiver and on_commit hook)."""
+    _locator.invalidate()
