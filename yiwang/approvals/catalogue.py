@@ -19,10 +19,12 @@ A bundle: {"code", "name", "description", "life_events", "lead_department", "ite
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Prefetch
 
 from yiwang.accounts.models import OrgUnit
 from yiwang.approvals import conditions
@@ -44,6 +46,10 @@ from yiwang.approvals.models import (
 from yiwang.core import validators
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import ValidationFailed
+
+_DEPT_CACHE: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "approvals_dept_cache", default=None
+)
 
 FIELD_TYPES = {
     "text": "文本",
@@ -254,6 +260,34 @@ def _check_value(kind: str, value, f: dict):
     return None, value
 
 
+PII_TYPES = {"id_number", "phone"}
+
+
+def split_private(fields: list[dict], cleaned: dict) -> tuple[dict, dict]:
+    """Separate personal-data values (ID numbers, phones) from the rest of a form: they are
+    stored encrypted and shown masked."""
+    private_names = {f["name"] for f in fields if f.get("type") in PII_TYPES}
+    public = {k: v for k, v in cleaned.items() if k not in private_names}
+    private = {k: v for k, v in cleaned.items() if k in private_names}
+    return public, private
+
+
+def masked_form(fields: list[dict], form: dict) -> dict:
+    """A full form with its personal-data values masked for display."""
+    from yiwang.core.pii import mask_id_number, mask_phone
+
+    kinds = {f["name"]: f.get("type") for f in fields}
+    out = {}
+    for k, v in form.items():
+        if kinds.get(k) == "id_number":
+            out[k] = mask_id_number(str(v))
+        elif kinds.get(k) == "phone":
+            out[k] = mask_phone(str(v))
+        else:
+            out[k] = v
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Loading the catalogue
 # ---------------------------------------------------------------------------------------------
@@ -264,6 +298,9 @@ def _department(ref: str, street: OrgUnit | None, errors: dict, where: str) -> O
     if not ref:
         errors.setdefault(where, []).append("缺少办理部门")
         return None
+    cache = _DEPT_CACHE.get()
+    if cache is not None and (ref, street) in cache:
+        return cache[(ref, street)]
     qs = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT)
     unit = qs.filter(code=ref).first()
     if unit is None:
@@ -278,6 +315,8 @@ def _department(ref: str, street: OrgUnit | None, errors: dict, where: str) -> O
             return None
     if unit is None:
         errors.setdefault(where, []).append(f"找不到部门“{ref}”")
+    elif cache is not None:
+        cache[(ref, street)] = unit
     return unit
 
 
@@ -495,12 +534,20 @@ class LoadResult:
         return self.__dict__.copy()
 
 
-@transaction.atomic
 def catalogue_load(
     *, actor, items: list[dict], bundles: list[dict] = (), street: OrgUnit | None = None
 ) -> LoadResult:
     """Create or update items and bundles by code (idempotent), all or nothing. Items are
     devolved to `street` when given. A flow is published only when its steps changed."""
+    token = _DEPT_CACHE.set({})
+    try:
+        return _catalogue_load(actor=actor, items=items, bundles=bundles, street=street)
+    finally:
+        _DEPT_CACHE.reset(token)
+
+
+@transaction.atomic
+def _catalogue_load(*, actor, items, bundles, street) -> LoadResult:
     errors: dict = {}
     prepared = [p for n, d in enumerate(items) if (p := _prepare_item(d, street, errors, n))]
     codes = [p["code"] for p in prepared]
@@ -525,32 +572,45 @@ def catalogue_load(
         raise ValidationFailed(_first(errors), code=E.INVALID_CATALOGUE, fields=errors)
 
     result = LoadResult()
-    existing = {i.code: i for i in ServiceItem.objects.filter(code__in=codes)}
+    existing = {
+        i.code: i
+        for i in ServiceItem.objects.filter(code__in=codes).prefetch_related(
+            "materials", Prefetch("flows", queryset=StepFlow.objects.filter(is_current=True)
+                                  .prefetch_related("steps"))
+        )
+    }  # fmt: skip
+    through = ServiceItem.devolved_to.through
+    devolutions = []
     for p in prepared:
         materials, steps = p.pop("materials"), p.pop("steps")
         item = existing.get(p["code"])
         if item is None:
             item = ServiceItem.objects.create(**p)
             result.items_created += 1
+            ItemMaterial.objects.bulk_create(
+                ItemMaterial(item=item, sort_order=order, **m) for order, m in enumerate(materials)
+            )
+            current = None
         else:
             for k, v in p.items():
                 setattr(item, k, v)
             item.save()
             result.items_updated += 1
+            have = {m.key: m for m in item.materials.all()}
+            for order, m in enumerate(materials):
+                obj = have.pop(m["key"], None) or ItemMaterial(item=item, key=m["key"])
+                for k, v in m.items():
+                    setattr(obj, k, v)
+                obj.sort_order = order
+                obj.save()
+            ItemMaterial.objects.filter(pk__in=[m.pk for m in have.values()]).delete()
+            current = next(iter(item.flows.all()), None)
         if street is not None:
-            item.devolved_to.add(street)
-        have = {m.key: m for m in item.materials.all()}
-        for order, m in enumerate(materials):
-            obj = have.pop(m["key"], None) or ItemMaterial(item=item, key=m["key"])
-            for k, v in m.items():
-                setattr(obj, k, v)
-            obj.sort_order = order
-            obj.save()
-        ItemMaterial.objects.filter(pk__in=[m.pk for m in have.values()]).delete()
-        current = item.flows.filter(is_current=True).prefetch_related("steps").first()
+            devolutions.append(through(serviceitem_id=item.pk, orgunit_id=street.pk))
         if steps and _flow_signature(steps) != _current_signature(current):
             _publish_flow(item, steps, actor, "清单导入")
             result.flows_published += 1
+    through.objects.bulk_create(devolutions, ignore_conflicts=True)
     for b in prepared_bundles:
         item_codes = list(b.get("items") or [])
         defaults = {
@@ -649,7 +709,7 @@ def item_as_dict(item: ServiceItem) -> dict:
             {
                 "order": s.order,
                 "name": s.name,
-                "department": s.department.code,
+                "department": s.department.name,
                 "role": s.role,
                 "limit_days": s.limit_days,
                 "condition": s.condition,
@@ -665,7 +725,7 @@ def bundle_as_dict(bundle: Bundle) -> dict:
         "name": bundle.name,
         "description": bundle.description,
         "life_events": bundle.life_events,
-        "lead_department": bundle.lead_department.code,
+        "lead_department": bundle.lead_department.name,
         "items": [bi.item.code for bi in bundle.bundle_items.all()],
         "produced_materials": bundle.produced_materials,
         "extra_fields": bundle.extra_fields,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a data file: long Chinese names and legal bases read better unbroken)
 """The demo street's service catalogue (事项清单) and 一件事 bundles, written for yiwang.
 
 Realistic, not official: item names and legal bases are those commonly used in Jiangsu street

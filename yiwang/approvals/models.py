@@ -388,6 +388,9 @@ class Application(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
     applicant_id_number = EncryptedTextField("证件号码", blank=True)
     company_name = models.CharField("单位名称", max_length=150, blank=True)
     form = models.JSONField("申请表", default=dict, blank=True)
+    form_private = EncryptedTextField(
+        "申请表（个人信息，加密）", blank=True, help_text="证件号、手机号等字段，JSON，加密存储"
+    )
 
     submitted_at = models.DateTimeField("提交时间")
     notice_deadline = models.DateTimeField("告知期限", null=True, blank=True)
@@ -441,6 +444,14 @@ class Application(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         if self.bundle_id and self.kind == self.Kind.BUNDLE:
             return self.bundle.name
         return self.item.name if self.item_id else ""
+
+    @property
+    def full_form(self) -> dict:
+        """The form with its personal-data fields decrypted (for the applicant and checks)."""
+        import json
+
+        private = json.loads(self.form_private) if self.form_private else {}
+        return {**(self.form or {}), **private}
 
     @property
     def owner(self) -> Application:

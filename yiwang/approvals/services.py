@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from yiwang.approvals.catalogue import (
     clean_form,
     fields_for,
     requirements_for,
+    split_private,
 )
 from yiwang.approvals.errors import ApprovalErrorCode as E
 from yiwang.approvals.models import (
@@ -497,7 +499,9 @@ def application_submit(
     street_unit = _resolve_street(actor, street, channel)
     items = bundle_items(bundle) if bundle is not None else [item]
     _check_devolved(items, street_unit)
-    cleaned = clean_form(fields_for(item=item, bundle=bundle), form)
+    fields = fields_for(item=item, bundle=bundle)
+    cleaned = clean_form(fields, form)
+    public, private = split_private(fields, cleaned)
     who = _applicant(actor, channel, applicant)
     now = _now()
     notice_deadline, _ = add_workdays(now, policy_for(street_unit).notice_workdays)
@@ -511,7 +515,8 @@ def application_submit(
         status=S.SUBMITTED,
         channel=channel,
         submitted_by=actor,
-        form=cleaned,
+        form=public,
+        form_private=json.dumps(private, ensure_ascii=False) if private else "",
         submitted_at=now,
         notice_deadline=notice_deadline,
         max_visits=bundle.max_visits if bundle is not None else item.max_visits,
@@ -550,7 +555,10 @@ def application_submit(
                     status=S.SUBMITTED,
                     channel=channel,
                     submitted_by=actor,
-                    form={k: v for k, v in cleaned.items() if k in own},
+                    form={k: v for k, v in public.items() if k in own},
+                    form_private=json.dumps(
+                        {k: v for k, v in private.items() if k in own}, ensure_ascii=False
+                    ),
                     submitted_at=now,
                     notice_deadline=notice_deadline,
                     max_visits=it.max_visits,
@@ -634,9 +642,9 @@ def _start_item(app: Application, now, rec: _Recorder, steps_out: list) -> str:
     app.deadline, app.deadline_provisional = add_workdays(now, item.promised_limit_days)
     active = None
     definitions = list(flow.steps.all()) if flow is not None else []
-    form = dict(app.form or {})
+    form = app.full_form
     if app.kind == A.Kind.SUB:
-        form = {**(app.parent.form or {}), **form}
+        form = {**app.parent.full_form, **form}
     for d in definitions:
         applies = conditions.evaluate(d.condition, form)
         step = ApplicationStep(

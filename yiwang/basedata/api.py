@@ -543,9 +543,7 @@ class HouseholdDetailView(_Detail):
         return selectors.household_get(user=request.user, id=pk)
 
     def update(self, request, obj, version, data):
-        return services.household_update(
-            actor=request.user, household=obj, version=version, **data
-        )
+        return services.household_update(actor=request.user, household=obj, version=version, **data)
 
 
 # ---------------------------------------------------------------------------- houses
@@ -662,7 +660,9 @@ class ImportView(APIView):
         kind = _kind(kind, IMPORTABLE)
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationFailed("请上传 .xlsx 文件（表单字段 file）。", fields={"file": ["必填"]})
+            raise ValidationFailed(
+                "请上传 .xlsx 文件（表单字段 file）。", fields={"file": ["必填"]}
+            )
         if upload.size > settings.UPLOAD_MAX_BYTES:
             limit = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
             raise FileRejected(
@@ -780,9 +780,10 @@ class GridLoadView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("street", str, description="街道编码（只管辖一个街道时可省略）"),
+            OpenApiParameter("community", str, description="社区编码：只看该社区的网格与盲区"),
             OpenApiParameter("min", int, description="户数下限（默认取设置）"),
             OpenApiParameter("max", int, description="户数上限（默认取设置）"),
-            OpenApiParameter("min_area", int, description="盲区面积下限（平方米，默认 1）"),
+            OpenApiParameter("min_area", int, description="盲区面积下限（平方米，默认 10）"),
         ],
         responses=OpenApiTypes.OBJECT,
     )
@@ -790,9 +791,9 @@ class GridLoadView(APIView):
         report = grid_load_report(
             user=request.user,
             street=request.query_params.get("street") or None,
+            community=request.query_params.get("community") or None,
             min_households=_int_param(request, "min"),
             max_households=_int_param(request, "max"),
-            min_area_m2=_int_param(request, "min_area", 1),
+            min_area_m2=_int_param(request, "min_area", 10),
         )
         return Response(report)
-

@@ -181,7 +181,12 @@ def clean_entity_kind(value, uscc: str, field="kind") -> str:
         value,
         LegalEntity.Kind.choices,
         label="法人类型",
-        aliases={"机关": "public", "事业单位": "public", "个体": "individual", "公司": "enterprise"},
+        aliases={
+            "机关": "public",
+            "事业单位": "public",
+            "个体": "individual",
+            "公司": "enterprise",
+        },
     )
     if kind:
         return kind

@@ -59,7 +59,8 @@ def _instructions(wb: Workbook, layout: Layout, note: str = "") -> None:
     ws.append([f"{layout.title}导入说明"])
     ws["A1"].font = Font(bold=True, size=14)
     lines = [
-        f"1. 数据填写在名为“{layout.sheet}”的工作表中，第1行为表头，不要改动列名；本“说明”工作表导入时忽略。",
+        f"1. 数据填写在名为“{layout.sheet}”的工作表中，第1行为表头，不要改动列名；"
+        "本“说明”工作表导入时忽略。",
         "2. 不要添加其他含数据的工作表：否则整个文件会被拒绝（以免数据被遗漏）。",
         "3. 红底列为必填列；灰底列为导出时附带的只读列，导入时忽略。",
         f"4. 按“{layout.key_header}”匹配：已存在则更新，否则新增；单元格留空表示不修改原值。",

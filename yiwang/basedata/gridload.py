@@ -12,9 +12,9 @@ Special grids (专属网格: schools, parks, enterprises) are listed but not jud
 
 盲区 (blind areas): the parts of the street's polygon that lie in no grid, computed with Shapely
 (street minus the union of its grids), areas in m² in a local equirectangular projection (good
-to well under 1 % at a street's size). Pieces smaller than `min_area_m2` (default 1 m²: slivers
-between imperfect borders) are left out and counted apart. Only users who see the whole street
-get the blind areas.
+to well under 1 % at a street's size). Pieces smaller than `min_area_m2` (default 10 m²:
+slivers between imperfect or rounded borders) are left out and counted apart (`slivers`,
+`slivers_area_m2`). Only users who see the whole street (or community) get the blind areas.
 """
 
 from __future__ import annotations
@@ -91,11 +91,13 @@ def grid_load_report(
     *,
     user,
     street: str | None = None,
+    community: str | None = None,
     min_households: int | None = None,
     max_households: int | None = None,
-    min_area_m2: float = 1.0,
+    min_area_m2: float = 10.0,
 ) -> dict:
-    """The load of every grid of a street the user may see, and the street's blind areas."""
+    """The load of every grid of a street (or of one of its communities) the user may see,
+    and the blind areas of that street or community."""
     from yiwang.grids.models import Region
 
     low = settings.YIWANG_GRID_HOUSEHOLDS_MIN if min_households is None else min_households
@@ -107,9 +109,21 @@ def grid_load_report(
     prefixes = _prefixes(user)
     if prefixes == ():
         raise Forbidden("您的角色无权查看网格负荷。")
+    if community and not street:
+        street = community[:9]
     region = _pick_street(user, street, prefixes)
+    area = region
+    if community:
+        area = Region.objects.filter(
+            code=community, level=Region.Level.COMMUNITY, code__startswith=region.code
+        ).first()
+        if area is None or (
+            prefixes is not None
+            and not any(area.code.startswith(p) or p.startswith(area.code) for p in prefixes)
+        ):
+            raise NotFound(f"社区 {community} 不存在。")
     all_grids = list(
-        Region.objects.filter(level=Region.Level.GRID, code__startswith=region.code, is_active=True)
+        Region.objects.filter(level=Region.Level.GRID, code__startswith=area.code, is_active=True)
         .select_related("parent")
         .order_by("code")
     )
@@ -143,10 +157,12 @@ def grid_load_report(
                 "status_label": STATUS_LABELS[status],
             }
         )
-    whole_street = prefixes is None or any(region.code.startswith(p) for p in prefixes)
+    whole_area = prefixes is None or any(area.code.startswith(p) for p in prefixes)
     report = {
         "street": {"code": region.code, "name": region.name},
+        "community": {"code": area.code, "name": area.name} if area is not region else None,
         "standard": {"households_min": low, "households_max": high},
+        "min_area_m2": min_area_m2,
         "grids": rows,
         "summary": {
             "grids": len(rows),
@@ -154,34 +170,36 @@ def grid_load_report(
             "people": sum(r["people"] for r in rows),
             **{status: summary[status] for status in STATUS_LABELS},
         },
-        "blind_area": blind_areas(region, all_grids, min_area_m2) if whole_street else None,
+        "blind_area": blind_areas(area, all_grids, min_area_m2) if whole_area else None,
         "warnings": [],
     }
-    if not whole_street:
-        report["warnings"].append("只显示您管辖范围内的网格；盲区须由街道查看。")
+    if not whole_area:
+        report["warnings"].append("只显示您管辖范围内的网格；盲区须由管辖整个区域的角色查看。")
     elif report["blind_area"].get("warning"):
         report["warnings"].append(report["blind_area"]["warning"])
     return report
 
 
-def blind_areas(street, grids, min_area_m2: float = 1.0) -> dict:
-    """Parts of the street's polygon inside no grid (盲区), as GeoJSON with areas in m²."""
+def blind_areas(area, grids, min_area_m2: float = 10.0) -> dict:
+    """Parts of the area's (street's or community's) polygon inside no grid (盲区), as GeoJSON
+    with areas in m²."""
     out = {
         "area_m2": None,
         "street_area_m2": None,
         "coverage": None,
         "polygons": {"type": "FeatureCollection", "features": []},
         "slivers": 0,
+        "slivers_area_m2": 0.0,
         "grids_without_polygon": [],
         "warning": "",
     }
-    if not street.geojson:
-        out["warning"] = f"街道 {street.code} 没有边界，无法计算盲区。"
+    if not area.geojson:
+        out["warning"] = f"{area.name}（{area.code}）没有边界，无法计算盲区。"
         return out
     try:
-        street_geom = parse_geometry(street.geojson)
+        street_geom = parse_geometry(area.geojson)
     except GEOMETRY_ERRORS:
-        out["warning"] = f"街道 {street.code} 的边界无法解析，无法计算盲区。"
+        out["warning"] = f"{area.name}（{area.code}）的边界无法解析，无法计算盲区。"
         return out
     geoms = []
     for g in grids:
@@ -199,13 +217,14 @@ def blind_areas(street, grids, min_area_m2: float = 1.0) -> dict:
     lat0 = street_geom.centroid.y
     rest = street_geom.difference(covered)
     pieces = [p for p in getattr(rest, "geoms", [rest]) if not p.is_empty and p.area > 0]
-    features, total, slivers = [], 0.0, 0
+    features, total, slivers, sliver_area = [], 0.0, 0, 0.0
     for piece in pieces:
         if piece.geom_type not in ("Polygon", "MultiPolygon"):
             continue
         area = area_m2(piece, lat0)
         if area < min_area_m2:
             slivers += 1
+            sliver_area += area
             continue
         total += area
         features.append(
@@ -223,7 +242,10 @@ def blind_areas(street, grids, min_area_m2: float = 1.0) -> dict:
         coverage=round(1 - total / street_area, 6) if street_area else None,
         polygons={"type": "FeatureCollection", "features": features},
         slivers=slivers,
+        slivers_area_m2=round(sliver_area, 1),
     )
     if out["grids_without_polygon"]:
-        out["warning"] = f"{len(out['grids_without_polygon'])} 个网格没有可用的边界，未计入覆盖范围。"
+        out["warning"] = (
+            f"{len(out['grids_without_polygon'])} 个网格没有可用的边界，未计入覆盖范围。"
+        )
     return out

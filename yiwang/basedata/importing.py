@@ -455,7 +455,11 @@ class PeopleImporter(Importer):
                             ("与户主关系", f"户 {code} 已在第{self.heads[code].number}行填写户主。")
                         )
                         continue
-                    if hh is not None and hh.head_id and (person is None or hh.head_id != person.pk):
+                    if (
+                        hh is not None
+                        and hh.head_id
+                        and (person is None or hh.head_id != person.pk)
+                    ):
                         row.errors.append(
                             ("与户主关系", f"户 {code} 已有户主，请先在系统中变更户主。")
                         )
@@ -586,7 +590,9 @@ class PeopleImporter(Importer):
         for row in updates:
             tags = tag_sets.get(row.number, row.person._import_tags)
             after = person_snapshot(row.person, tags)
-            self.audit("basedata.person.update", row.person, before=row.before, after=after, row=row)
+            self.audit(
+                "basedata.person.update", row.person, before=row.before, after=after, row=row
+            )
         for row, old_colour, old_reason in colour_rows:
             self.audit(
                 "basedata.person.colour",
@@ -827,7 +833,9 @@ def basedata_import(
             created, updated = importer.write(good)
             importer.flush_audit()
         errors = [
-            {"row": r.number, "column": col, "message": msg} for r in rejected for col, msg in r.errors
+            {"row": r.number, "column": col, "message": msg}
+            for r in rejected
+            for col, msg in r.errors
         ]
         batch.total = len(sheet.rows)
         batch.created, batch.updated, batch.rejected = created, updated, len(rejected)

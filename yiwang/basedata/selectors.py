@@ -35,9 +35,9 @@ def person_list(*, user, filters: dict | None = None):
     qs = _grid_filter(_base(Person, user), filters)
     tag = str(filters.get("tag") or "").strip()
     if tag:
-        qs = qs.filter(pk__in=Person.tags.through.objects.filter(persontag__name=tag).values(
-            "person_id"
-        ))
+        qs = qs.filter(
+            pk__in=Person.tags.through.objects.filter(persontag__name=tag).values("person_id")
+        )
     colour = str(filters.get("colour") or "").strip()
     if colour:
         if colour not in COLOURS:
@@ -48,7 +48,9 @@ def person_list(*, user, filters: dict | None = None):
     household = str(filters.get("household") or "").strip()
     if household:
         if not household.isdigit():
-            raise ValidationFailed("户 household 应为编号（整数）。", fields={"household": ["无效"]})
+            raise ValidationFailed(
+                "户 household 应为编号（整数）。", fields={"household": ["无效"]}
+            )
         qs = qs.filter(household_id=int(household))
     q = str(filters.get("q") or "").strip()
     if q:
@@ -80,7 +82,9 @@ def household_list(*, user, filters: dict | None = None):
 
 
 def household_get(*, user, id):
-    return access_or_404(Household.objects.select_related("grid", "head", "house"), user=user, pk=id)
+    return access_or_404(
+        Household.objects.select_related("grid", "head", "house"), user=user, pk=id
+    )
 
 
 def house_list(*, user, filters: dict | None = None):

@@ -40,7 +40,6 @@ from yiwang.core.errors import (
     ValidationFailed,
     check_version,
 )
-from yiwang.core.pii import lookup_hash
 
 PERSON_FIELDS = ["name", "gender", "birth_date", "address", "household", "relation", "grid"]
 HOUSEHOLD_FIELDS = ["code", "address", "house", "grid", "head"]
@@ -90,9 +89,7 @@ class GridResolver:
         from yiwang.grids.models import Region
 
         if code not in self._by_code:
-            self._by_code[code] = Region.objects.filter(
-                code=code, level=Region.Level.GRID
-            ).first()
+            self._by_code[code] = Region.objects.filter(code=code, level=Region.Level.GRID).first()
         region = self._by_code[code]
         if region is None:
             raise FieldError(field, f"网格编码 {code} 不存在（须为网格级编码）。")
@@ -223,7 +220,9 @@ def person_update(*, actor, person: Person, version, **changes) -> Person:
     unknown = set(changes) - PERSON_UPDATABLE
     if unknown:
         names = "、".join(sorted(unknown))
-        raise ValidationFailed(f"不能修改的字段：{names}。", fields={n: ["不可修改"] for n in unknown})
+        raise ValidationFailed(
+            f"不能修改的字段：{names}。", fields={n: ["不可修改"] for n in unknown}
+        )
     _require_writable(actor, person, people=True)
     person = _lock(person, version)
     before = person_snapshot(person)
@@ -239,9 +238,7 @@ def person_update(*, actor, person: Person, version, **changes) -> Person:
             person.set_phone(clean_phone(changes["phone"]))
             fields |= {"phone", "phone_hash"}
         if "address" in changes:
-            person.address = clean_text(
-                "address", changes["address"], label="住址", max_length=200
-            )
+            person.address = clean_text("address", changes["address"], label="住址", max_length=200)
             fields.add("address")
         if "relation" in changes:
             person.relation = clean_relation(changes["relation"])
@@ -323,9 +320,7 @@ def person_mark_colour(*, actor, person: Person, version, colour: str, reason: s
     person.colour_reason = reason
     person.colour_marked_at = timezone.now() if value else None
     person.colour_marked_by = actor if (value and not access.is_system(actor)) else None
-    person.bump_version(
-        fields=["colour", "colour_reason", "colour_marked_at", "colour_marked_by"]
-    )
+    person.bump_version(fields=["colour", "colour_reason", "colour_marked_at", "colour_marked_by"])
     audit_record(
         actor=actor,
         action="basedata.person.colour",
@@ -430,7 +425,9 @@ def household_update(*, actor, household: Household, version, **changes) -> Hous
     allowed = {"address", "house", "head"}
     if set(changes) - allowed:
         bad = sorted(set(changes) - allowed)
-        raise ValidationFailed(f"不能修改的字段：{'、'.join(bad)}。", fields={b: ["不可修改"] for b in bad})
+        raise ValidationFailed(
+            f"不能修改的字段：{'、'.join(bad)}。", fields={b: ["不可修改"] for b in bad}
+        )
     _require_writable(actor, household, people=True)
     household = _lock(household, version)
     before = snapshot(household, HOUSEHOLD_FIELDS)
@@ -491,7 +488,10 @@ def house_create(
         raise Conflict("该地址的房屋已登记。", code="duplicate", fields={"address": ["已登记"]})
     house.save()
     audit_record(
-        actor=actor, action="basedata.house.create", target=house, after=snapshot(house, HOUSE_FIELDS)
+        actor=actor,
+        action="basedata.house.create",
+        target=house,
+        after=snapshot(house, HOUSE_FIELDS),
     )
     return house
 
@@ -502,7 +502,9 @@ def house_update(*, actor, house: House, version, **changes) -> House:
     allowed = {"address", "kind", "lon", "lat", "grid", "note"}
     if set(changes) - allowed:
         bad = sorted(set(changes) - allowed)
-        raise ValidationFailed(f"不能修改的字段：{'、'.join(bad)}。", fields={b: ["不可修改"] for b in bad})
+        raise ValidationFailed(
+            f"不能修改的字段：{'、'.join(bad)}。", fields={b: ["不可修改"] for b in bad}
+        )
     _require_writable(actor, house, people=False)
     house = _lock(house, version)
     before = snapshot(house, HOUSE_FIELDS)
@@ -512,7 +514,9 @@ def house_update(*, actor, house: House, version, **changes) -> House:
                 "address", changes["address"], label="地址", max_length=200, required=True
             )
             if House.objects.filter(address=house.address).exclude(pk=house.pk).exists():
-                raise Conflict("该地址的房屋已登记。", code="duplicate", fields={"address": ["已登记"]})
+                raise Conflict(
+                    "该地址的房屋已登记。", code="duplicate", fields={"address": ["已登记"]}
+                )
         if "kind" in changes:
             house.kind = clean_house_kind(changes["kind"])
         if "note" in changes:
@@ -590,13 +594,17 @@ def entity_update(*, actor, entity: LegalEntity, version, **changes) -> LegalEnt
     allowed = {"name", "kind", "legal_rep", "phone", "address", "lon", "lat", "grid", "industry"}
     if set(changes) - allowed:
         bad = sorted(set(changes) - allowed)
-        raise ValidationFailed(f"不能修改的字段：{'、'.join(bad)}。", fields={b: ["不可修改"] for b in bad})
+        raise ValidationFailed(
+            f"不能修改的字段：{'、'.join(bad)}。", fields={b: ["不可修改"] for b in bad}
+        )
     _require_writable(actor, entity, people=False)
     entity = _lock(entity, version)
     before = entity_snapshot(entity)
     try:
         if "name" in changes:
-            entity.name = clean_text("name", changes["name"], label="名称", max_length=200, required=True)
+            entity.name = clean_text(
+                "name", changes["name"], label="名称", max_length=200, required=True
+            )
         if "kind" in changes:
             entity.kind = clean_entity_kind(changes["kind"], entity.uscc)
         if "legal_rep" in changes:
@@ -606,9 +614,7 @@ def entity_update(*, actor, entity: LegalEntity, version, **changes) -> LegalEnt
         if "phone" in changes:
             entity.phone = clean_phone(changes["phone"], label="联系电话")
         if "address" in changes:
-            entity.address = clean_text(
-                "address", changes["address"], label="地址", max_length=200
-            )
+            entity.address = clean_text("address", changes["address"], label="地址", max_length=200)
         if "industry" in changes:
             entity.industry = clean_text(
                 "industry", changes["industry"], label="行业", max_length=100

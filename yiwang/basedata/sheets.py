@@ -84,8 +84,12 @@ PEOPLE = Layout(
             width=18,
             aliases=("网格代码",),
         ),
-        Column("手机号", "phone", example="13812345678", width=14, aliases=("手机号码", "联系电话")),
-        Column("住址", "address", example="唯亭街道青苑路1号3幢201室", width=30, aliases=("居住地址",)),
+        Column(
+            "手机号", "phone", example="13812345678", width=14, aliases=("手机号码", "联系电话")
+        ),
+        Column(
+            "住址", "address", example="唯亭街道青苑路1号3幢201室", width=30, aliases=("居住地址",)
+        ),
         Column("户编号", "household", help="同一户填相同编号；不存在则新建", width=22),
         Column(
             "与户主关系",
@@ -116,7 +120,9 @@ HOUSES = Layout(
     key_header="地址",
     columns=(
         Column("地址", "address", required=True, example="唯亭街道青苑路1号3幢201室", width=34),
-        Column("房屋类型", "kind", help="住宅、商铺、厂房、其他（默认住宅）", example="住宅", width=10),
+        Column(
+            "房屋类型", "kind", help="住宅、商铺、厂房、其他（默认住宅）", example="住宅", width=10
+        ),
         Column("经度", "lon", help="如 120.7812；与纬度同时填写", example="120.7812", width=12),
         Column("纬度", "lat", help="如 31.3704", example="31.3704", width=12),
         Column(

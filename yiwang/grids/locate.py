@@ -43,7 +43,8 @@ except ImportError:  # pragma: no cover - other Shapely 2 builds
     _intersects_xy = shapely.intersects_xy
 
 MAX_CELLS_PER_AXIS = 2048
-CELL_DIVISOR = 3  # cell edge = median grid extent / 3
+CELL_DIVISOR = 4  # cell edge = median grid extent / 4
+OUTSIDE = object()  # a cell wholly outside every grid
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,18 @@ class RegionRow:
     instance: object = None  # the Region returned in results
 
 
+def _rect_cells(i0, i1, j0, j1, ny: int):
+    """Cell keys (i * ny + j) of the rectangles [i0, i1] × [j0, j1], with the index of the
+    rectangle each came from."""
+    widths, heights = i1 - i0 + 1, j1 - j0 + 1
+    counts = widths * heights
+    total = int(counts.sum())
+    source = np.repeat(np.arange(len(counts)), counts)
+    local = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    h = heights[source]
+    return (i0[source] + local // h) * ny + (j0[source] + local % h), source
+
+
 class GridIndex:
     """An immutable snapshot of the active regions, ready for lookups."""
 
@@ -195,10 +208,10 @@ class GridIndex:
         return len(self.grids)
 
     def _build_cells(self) -> None:
-        """A uniform cell table over the grids' extent (cells a third of the median grid's
-        size). Each cell holds either the answer itself — when, in preference order, the
-        first grid touching the cell covers all of it — or its candidates (comprehensive,
-        special), each in preference order, to be tested point-in-polygon."""
+        """A uniform cell table over the grids' extent, cells a quarter of the median grid's
+        size. A cell that no polygon boundary crosses holds its answer (a LocateResult, or
+        OUTSIDE); any other cell holds its candidates (comprehensive, special), each in
+        preference order, to be tested point-in-polygon."""
         self.cells: dict[int, object] = {}
         if not self.grids:
             self.x0 = self.y0 = 0.0
@@ -222,53 +235,72 @@ class GridIndex:
         self.nx = max(1, math.ceil((x1 - x0) / width))
         self.ny = max(1, math.ceil((y1 - y0) / height))
         self.inv_w, self.inv_h = 1.0 / width, 1.0 / height
-        lists: dict[int, list[int]] = {}
         ny = self.ny
-        i0s = np.clip(((bounds[:, 0] - x0) * self.inv_w).astype(int), 0, self.nx - 1)
-        i1s = np.clip(((bounds[:, 2] - x0) * self.inv_w).astype(int), 0, self.nx - 1)
-        j0s = np.clip(((bounds[:, 1] - y0) * self.inv_h).astype(int), 0, self.ny - 1)
-        j1s = np.clip(((bounds[:, 3] - y0) * self.inv_h).astype(int), 0, self.ny - 1)
-        for k, (i0, i1, j0, j1) in enumerate(
-            zip(i0s.tolist(), i1s.tolist(), j0s.tolist(), j1s.tolist(), strict=True)
-        ):
-            for i in range(i0, i1 + 1):
-                base = i * ny
-                for j in range(j0, j1 + 1):
-                    lists.setdefault(base + j, []).append(k)
         nc = self.n_comprehensive
-        # Which candidates cover / touch their cell (closed boxes), vectorised over all pairs.
-        keys = [key for key, ks in lists.items() if ks[0] < nc and ks[-1] < nc]
-        pair_cell, pair_grid = [], []
-        for key in keys:
-            for k in lists[key]:
-                pair_cell.append(key)
-                pair_grid.append(k)
-        covers = touches = None
-        if pair_cell:
-            cells = np.asarray(pair_cell)
-            ci, cj = cells // ny, cells % ny
-            boxes = shapely.box(
-                x0 + ci * width, y0 + cj * height, x0 + (ci + 1) * width, y0 + (cj + 1) * height
+
+        def cell_of(xs, ys):
+            return ((xs - x0) * self.inv_w).astype(np.int64), ((ys - y0) * self.inv_h).astype(
+                np.int64
             )
-            geoms = self.geoms[np.asarray(pair_grid)]
-            touches = shapely.intersects(geoms, boxes).tolist()
-            covers = shapely.covers(geoms, boxes).tolist()
-        owner = {}
-        p = 0
-        for key in keys:
-            for k in lists[key]:
-                if key not in owner and touches[p]:
-                    # The first grid (in preference order) touching the cell decides it.
-                    owner[key] = k if covers[p] else None
-                p += 1
-        for key, ks in lists.items():
-            k = owner.get(key)
-            if k is not None:
-                self.cells[key] = self._results[k]
-            else:
-                self.cells[key] = (
+
+        # (cell, grid) pairs: every cell a grid's bounding box touches.
+        i0, j0 = cell_of(bounds[:, 0], bounds[:, 1])
+        i1, j1 = cell_of(bounds[:, 2], bounds[:, 3])
+        keys, grid_of = _rect_cells(
+            np.clip(i0, 0, self.nx - 1), np.clip(i1, 0, self.nx - 1),
+            np.clip(j0, 0, ny - 1), np.clip(j1, 0, ny - 1), ny,
+        )  # fmt: skip
+        order = np.lexsort((grid_of, keys))  # by cell, then by preference
+        keys, grid_of = keys[order], grid_of[order]
+        # Cells that a polygon boundary may cross: every cell within the bounding box of a
+        # boundary segment. A point on a boundary always maps to such a cell, because the
+        # cell of a coordinate is a monotonic function of it.
+        coords, ring_of = shapely.get_coordinates(
+            shapely.get_rings(self.geoms), return_index=True
+        )
+        same = ring_of[1:] == ring_of[:-1]
+        a, b = coords[:-1][same], coords[1:][same]
+        si0, sj0 = cell_of(np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]))
+        si1, sj1 = cell_of(np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1]))
+        crossed_keys, _ = _rect_cells(si0, si1, sj0, sj1, ny)
+        crossed = np.isin(keys, np.unique(crossed_keys))
+        # In any other cell each candidate holds either all of the cell or none of it:
+        # decide such a cell once, at its centre.
+        clean = ~crossed
+        inside = np.zeros(len(keys), dtype=bool)
+        if clean.any():
+            ck = keys[clean]
+            inside[clean] = shapely.contains_xy(
+                self.geoms[grid_of[clean]],
+                x0 + (ck // ny + 0.5) * width,
+                y0 + (ck % ny + 0.5) * height,
+            )
+        cell_keys, first = np.unique(keys, return_index=True)
+        bounds_of = np.r_[first, len(keys)]
+        key_list = cell_keys.tolist()
+        crossed_cell = crossed[first].tolist()
+        grid_list = grid_of.tolist()
+        inside_list = inside.tolist()
+        shared: dict[tuple, tuple] = {}
+        cells = self.cells
+        for n, key in enumerate(key_list):
+            lo, hi = int(bounds_of[n]), int(bounds_of[n + 1])
+            if crossed_cell[n]:  # test the candidates point by point
+                ks = grid_list[lo:hi]
+                candidates = (
                     tuple(k for k in ks if k < nc),
                     tuple(k for k in ks if k >= nc),
+                )
+                cells[key] = shared.setdefault(candidates, candidates)
+                continue
+            hits = [grid_list[p] for p in range(lo, hi) if inside_list[p]]
+            if not hits:
+                cells[key] = OUTSIDE
+            elif hits[-1] < nc:
+                cells[key] = self._results[hits[0]]
+            else:
+                cells[key] = self._result(
+                    hits[0] if hits[0] < nc else -1, [k for k in hits if k >= nc]
                 )
 
     def _cell(self, x: float, y: float):
@@ -292,8 +324,10 @@ class GridIndex:
         cell = self._cell(x, y)
         if cell is None:
             return None
-        if cell.__class__ is LocateResult:  # the cell lies wholly inside one grid
+        if cell.__class__ is LocateResult:  # the whole cell lies inside the same grids
             return cell
+        if cell is OUTSIDE:
+            return None
         comprehensive, special = cell
         geoms = self._geom_list
         hit = -1

@@ -62,11 +62,26 @@ def _implementation():
     return impl
 
 
+def _area_at(lon: float, lat: float) -> Located | None:
+    """Outside every grid: the community or street containing the point, if the grids app
+    can tell (`yiwang.grids.locate.area_at`)."""
+    try:
+        area_at = importlib.import_module(LOCATE_MODULE).area_at
+    except (ImportError, AttributeError):
+        return None
+    community = area_at(lon, lat, "community")
+    street = area_at(lon, lat, "street")
+    if community is None and street is None:
+        return None
+    return Located(community=community, street=street)
+
+
 def locate_point(lon: float, lat: float) -> Located | None:
     """Where a point falls: grid, community and street (each may be None)."""
-    found = _implementation()(lon, lat)
+    impl = _implementation()
+    found = impl(lon, lat)
     if found is None:
-        return None
+        return _area_at(lon, lat) if impl is not _fallback_locate else None
     if isinstance(found, Located):
         return found
     return Located(

@@ -124,8 +124,12 @@ def test_item_application_immediate_decided_at_acceptance(users):
     app = services.application_submit(
         actor=users["resident"],
         item="320576052-20-0201",
-        form={"applicant_name": "刘居民", "id_number": "11010519491231002X",
-              "phone": "13912345678", "address": "星华街1号"},  # fmt: skip
+        form={
+            "applicant_name": "刘居民",
+            "id_number": "11010519491231002X",
+            "phone": "13912345678",
+            "address": "星华街1号",
+        },  # fmt: skip
         materials=[pdf("id_card")],
     )
     app = accept(users, app)
@@ -139,10 +143,15 @@ def test_window_submission_counts_visit_and_pickup_same_day_is_one_trip(users):
         channel="window",
         item="320576052-20-0406",  # 老年人优待证办理: 即办件, at most one visit
         applicant={"name": "张阿姨", "phone": "13912345678", "username": "resident2"},
-        form={"applicant_name": "张阿姨", "id_number": "11010519491231002X",
-              "phone": "13912345678"},  # fmt: skip
-        materials=[services.MaterialInput(key="id_card", paper=True),
-                   services.MaterialInput(key="photo", paper=True)],
+        form={
+            "applicant_name": "张阿姨",
+            "id_number": "11010519491231002X",
+            "phone": "13912345678",
+        },  # fmt: skip
+        materials=[
+            services.MaterialInput(key="id_card", paper=True),
+            services.MaterialInput(key="photo", paper=True),
+        ],
     )
     assert app.visits == 1 and app.applicant == users["resident2"]
     app = accept(users, app, visit=True)
@@ -161,8 +170,14 @@ def test_pickup_on_another_day_breaks_most_one_trip(users, clock):
         form=restaurant_form(),
         materials=[
             services.MaterialInput(key=k, paper=True)
-            for k in ["id_card", "business_licence", "premises_proof", "layout_plan",
-                      "food_safety_rules", "health_cert"]  # fmt: skip
+            for k in [
+                "id_card",
+                "business_licence",
+                "premises_proof",
+                "layout_plan",
+                "food_safety_rules",
+                "health_cert",
+            ]  # fmt: skip
         ],
     )
     app = accept(users, app, visit=True)
@@ -457,8 +472,12 @@ def _approved_single(users):
     app = services.application_submit(
         actor=users["resident"],
         item="320576052-20-0201",
-        form={"applicant_name": "刘居民", "id_number": "11010519491231002X",
-              "phone": "13912345678", "address": "星华街1号"},  # fmt: skip
+        form={
+            "applicant_name": "刘居民",
+            "id_number": "11010519491231002X",
+            "phone": "13912345678",
+            "address": "星华街1号",
+        },  # fmt: skip
         materials=[pdf("id_card")],
     )
     return accept(users, app)

@@ -60,6 +60,8 @@ def read_rows(data: bytes, sheet: str | None = None) -> list[list]:
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
-def person_row(n, *, grid=GRID_A, name=None, phone="13812345678", household="", relation="", tags=""):
+def person_row(
+    n, *, grid=GRID_A, name=None, phone="13812345678", household="", relation="", tags=""
+):
     return [name or f"居民{chr(0x4E00 + n)}", make_id(n), grid, phone, f"测试路{n}号", household,
             relation, tags]  # fmt: skip

@@ -232,8 +232,9 @@ def test_import_forbidden_for_roles_that_cannot_write(world):
 
 
 def test_the_template_imports_cleanly_once_filled(world):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(template_xlsx("people")))
     assert wb.sheetnames == ["人口", "说明"]
@@ -250,8 +251,9 @@ def test_the_template_imports_cleanly_once_filled(world):
 def test_error_report_can_be_fixed_and_imported_again(world):
     rows = [person_row(1), person_row(2, phone="999")]
     _, batch = run(world, xlsx_bytes(PEOPLE_HEADERS, rows))
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(error_report_xlsx(batch)))
     ws = wb["人口"]

@@ -46,7 +46,10 @@ def test_id_number_and_phone_are_encrypted_at_rest(world):
 def test_invalid_id_number_names_the_field(world):
     with pytest.raises(ValidationFailed) as exc:
         services.person_create(
-            actor=world.users["grid_a"], name="张三", id_number=bad_checksum(make_id(1)), grid=GRID_A
+            actor=world.users["grid_a"],
+            name="张三",
+            id_number=bad_checksum(make_id(1)),
+            grid=GRID_A,
         )
     assert "校验位" in exc.value.message and "id_number" in exc.value.fields
 
@@ -113,7 +116,11 @@ def test_colour_tag_is_its_own_audited_service(world):
             actor=world.users["grid_a"], person=person, version=1, colour="red", reason=""
         )
     services.person_mark_colour(
-        actor=world.users["dispatcher"], person=person, version=1, colour="yellow", reason="中风险地区返回"
+        actor=world.users["dispatcher"],
+        person=person,
+        version=1,
+        colour="yellow",
+        reason="中风险地区返回",
     )
     fresh = Person.objects.get(pk=person.pk)
     assert fresh.colour == "yellow" and fresh.colour_marked_by == world.users["dispatcher"]
@@ -157,7 +164,9 @@ def test_reveal_refused_for_department_staff_and_out_of_scope(world):
             actor=world.users["grid_b"], person=person, field="phone", purpose="核实"
         )
     with pytest.raises(ValidationFailed):
-        services.person_reveal(actor=world.users["grid_a"], person=person, field="phone", purpose="")
+        services.person_reveal(
+            actor=world.users["grid_a"], person=person, field="phone", purpose=""
+        )
     # the window clerk (综窗) may, within the street
     assert (
         services.person_reveal(

@@ -555,8 +555,8 @@ def test_merge_duplicates_the_reporter_follows_the_master(world, rules, report):
 def test_cancel_only_before_dispatch(world, rules, report):
     grid_a = world.users["grid_a"]
     triage = report(category=None)
-    with pytest.raises(Forbidden):
-        sv.work_order_cancel(actor=world.users["zhifa"], order=triage, version=1)
+    with pytest.raises(Forbidden):  # the leader sees it but may not withdraw it
+        sv.work_order_cancel(actor=world.users["leader"], order=triage, version=1)
     order = sv.work_order_cancel(actor=grid_a, order=triage, version=1, reason="误报")
     assert order.status == S.CANCELLED
     dispatched = report()
@@ -575,7 +575,10 @@ def test_unsatisfied_rating_reopens_once(world, rules, report):
     order = _complete(world, report())
     with pytest.raises(Forbidden):
         sv.work_order_rate(
-            actor=world.users["resident"], order=order, version=order.version, satisfaction="satisfied"
+            actor=world.users["dispatcher"],
+            order=order,
+            version=order.version,
+            satisfaction="satisfied",
         )
     with pytest.raises(ValidationFailed):
         sv.work_order_rate(actor=grid_a, order=order, version=order.version, satisfaction="meh")

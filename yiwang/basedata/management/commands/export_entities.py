@@ -1,0 +1,8 @@
+"""yiwang export entities FILE.xlsx [--actor USERNAME [--unmasked --purpose TEXT]] [filters]"""
+
+from yiwang.basedata.management.commands._base import ExportCommand
+
+
+class Command(ExportCommand):
+    kind = "entities"
+    help = "导出法人为 .xlsx（默认脱敏；明文导出须有权角色并填写用途，记入审计日志）。"

@@ -1,0 +1,37 @@
+"""Pages of the work-order loop under /wo/ (included at the site root), and the home-page
+workbench links of each role."""
+
+from django.urls import path
+
+from yiwang.accounts.models import Role
+from yiwang.core.views import register_workbench
+from yiwang.workorders import views
+
+app_name = "workorders"
+
+urlpatterns = [
+    path("wo/report/", views.report, name="report"),
+    path("wo/locate/", views.locate, name="locate"),
+    path("wo/mine/", views.mine, name="mine"),
+    path("wo/grid/", views.grid, name="grid"),
+    path("wo/inbox/", views.inbox, name="inbox"),
+    path("wo/dispatch/", views.dispatch, name="dispatch"),
+    path("wo/<int:pk>/", views.detail, name="detail"),
+    path(
+        "wo/<int:pk>/tasks/<int:task_id>/<slug:verb>/", views.task_action, name="task-action"
+    ),
+    path("wo/<int:pk>/<slug:action>/", views.order_action, name="action"),
+]
+
+register_workbench({Role.RESIDENT}, "我要上报（随手拍）", "/wo/report/")
+register_workbench(
+    {Role.RESIDENT, Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "我的工单", "/wo/mine/"
+)
+register_workbench(
+    {Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "网格上报（拍照定位）", "/wo/report/"
+)
+register_workbench({Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "本网格工单", "/wo/grid/")
+register_workbench(
+    {Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}, "部门待办工单", "/wo/inbox/"
+)
+register_workbench({Role.DISPATCHER, Role.ADMIN, Role.LEADER}, "指挥调度台", "/wo/dispatch/")
