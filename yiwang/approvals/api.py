@@ -561,14 +561,20 @@ class MaterialListView(APIView):
         elif request.data.get("content_base64"):
             inp = _material_input(dict(request.data.items()))
         else:
-            raise ValidationFailed("请上传文件 file，或指定复用的材料 reuse。",
-                                   fields={"file": ["必填"]})  # fmt: skip
+            raise ValidationFailed(
+                "请上传文件 file，或指定复用的材料 reuse。", fields={"file": ["必填"]}
+            )
         material = services.material_add(actor=request.user, application=app, material=inp)
         return Response(
-            {"id": material.pk, "key": material.key, "name": material.name,
-             "source": material.source, "size": material.size},
+            {
+                "id": material.pk,
+                "key": material.key,
+                "name": material.name,
+                "source": material.source,
+                "size": material.size,
+            },
             status=201,
-        )  # fmt: skip
+        )
 
 
 class MaterialFileView(APIView):
@@ -593,11 +599,15 @@ class ReusableMaterialsView(APIView):
         found = selectors.reusable_materials(user=request.user, keys=keys)
         return Response(
             {
-                k: {"id": m.pk, "name": m.name, "uploaded_at": _dt(m.uploaded_at),
-                    "application": m.application_id}
+                k: {
+                    "id": m.pk,
+                    "name": m.name,
+                    "uploaded_at": _dt(m.uploaded_at),
+                    "application": m.application_id,
+                }
                 for k, m in found.items()
             }
-        )  # fmt: skip
+        )
 
 
 class StepListView(APIView):

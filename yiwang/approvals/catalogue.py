@@ -192,8 +192,11 @@ def clean_form(fields: list[dict], data) -> dict:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ValidationFailed("申请表 form 必须是 JSON 对象。", code=E.INVALID_FORM,
-                               fields={"form": ["必须是 JSON 对象"]})  # fmt: skip
+        raise ValidationFailed(
+            "申请表 form 必须是 JSON 对象。",
+            code=E.INVALID_FORM,
+            fields={"form": ["必须是 JSON 对象"]},
+        )
     errors: dict[str, list[str]] = {}
     out: dict = {}
     for f in fields:
@@ -575,10 +578,12 @@ def _catalogue_load(*, actor, items, bundles, street) -> LoadResult:
     existing = {
         i.code: i
         for i in ServiceItem.objects.filter(code__in=codes).prefetch_related(
-            "materials", Prefetch("flows", queryset=StepFlow.objects.filter(is_current=True)
-                                  .prefetch_related("steps"))
+            "materials",
+            Prefetch(
+                "flows", queryset=StepFlow.objects.filter(is_current=True).prefetch_related("steps")
+            ),
         )
-    }  # fmt: skip
+    }
     through = ServiceItem.devolved_to.through
     devolutions = []
     for p in prepared:

@@ -27,8 +27,9 @@ MAX_DEPTH = 8
 
 
 def _fail(message: str):
-    raise ValidationFailed(f"适用条件有误：{message}", code="invalid_condition",
-                           fields={"condition": [message]})  # fmt: skip
+    raise ValidationFailed(
+        f"适用条件有误：{message}", code="invalid_condition", fields={"condition": [message]}
+    )
 
 
 def validate_rule(rule, *, depth: int = 0) -> None:

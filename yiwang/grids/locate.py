@@ -276,29 +276,32 @@ class GridIndex:
                 y0 + (ck % ny + 0.5) * height,
             )
         cell_keys, first = np.unique(keys, return_index=True)
-        bounds_of = np.r_[first, len(keys)]
-        key_list = cell_keys.tolist()
-        crossed_cell = crossed[first].tolist()
+        last = np.r_[first[1:], len(keys)]
+        # Per cell: the first grid containing the centre (clean cells), and whether special
+        # grids are among the candidates / among the hits.
+        big = np.iinfo(np.int64).max
+        first_hit = np.minimum.reduceat(np.where(inside, grid_of, big), first)
+        special_cand = np.maximum.reduceat(grid_of, first) >= nc
+        special_hit = np.maximum.reduceat(np.where(inside, grid_of, -1), first) >= nc
         grid_list = grid_of.tolist()
-        inside_list = inside.tolist()
-        shared: dict[tuple, tuple] = {}
-        cells = self.cells
-        for n, key in enumerate(key_list):
-            lo, hi = int(bounds_of[n]), int(bounds_of[n + 1])
-            if crossed_cell[n]:  # test the candidates point by point
+        results, cells = self._results, self.cells
+        rows = zip(
+            cell_keys.tolist(), first.tolist(), last.tolist(), crossed[first].tolist(),
+            special_cand.tolist(), special_hit.tolist(), first_hit.tolist(), strict=True,
+        )  # fmt: skip
+        for key, lo, hi, is_crossed, has_special, hits_special, hit in rows:
+            if is_crossed:  # a boundary may cross: test the candidates point by point
                 ks = grid_list[lo:hi]
-                candidates = (
-                    tuple(k for k in ks if k < nc),
-                    tuple(k for k in ks if k >= nc),
-                )
-                cells[key] = shared.setdefault(candidates, candidates)
-                continue
-            hits = [grid_list[p] for p in range(lo, hi) if inside_list[p]]
-            if not hits:
+                if not has_special:
+                    cells[key] = (tuple(ks), ())
+                else:
+                    cells[key] = (tuple(k for k in ks if k < nc), tuple(k for k in ks if k >= nc))
+            elif hit == big:
                 cells[key] = OUTSIDE
-            elif hits[-1] < nc:
-                cells[key] = self._results[hits[0]]
+            elif not hits_special:
+                cells[key] = results[hit]
             else:
+                hits = [grid_list[p] for p in range(lo, hi) if inside[p]]
                 cells[key] = self._result(
                     hits[0] if hits[0] < nc else -1, [k for k in hits if k >= nc]
                 )

@@ -14,7 +14,18 @@ REQUIRED = "请填写此项。"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
+    """Several photos at once, with a Chinese “拍照 / 选择照片” button (see forms.js)."""
+
     allow_multiple_selected = True
+    template_name = "workorders/widgets/photos.html"
+
+
+class ChineseForm(forms.Form):
+    """Labels without the ASCII colon Django adds."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class PhotosField(forms.FileField):
@@ -44,7 +55,10 @@ def _category_field(
         label=label,
         required=False,
         choices=[("", empty), *category_choices()],
-        error_messages={"invalid_choice": "请选择列表中的事项分类。", "required": "请选择事项分类。"},
+        error_messages={
+            "invalid_choice": "请选择列表中的事项分类。",
+            "required": "请选择事项分类。",
+        },
     )
 
 
@@ -54,7 +68,7 @@ def _unit_choices():
     return [(str(u.pk), u.name) for u in handling_units()]
 
 
-class ReportForm(forms.Form):
+class ReportForm(ChineseForm):
     """上报 (resident: text, photo, place on the map / address; grid worker: camera + GPS)."""
 
     description = forms.CharField(
@@ -153,7 +167,7 @@ class ReportForm(forms.Form):
 # --- actions on one order -------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
+class ActionForm(ChineseForm):
     """Every action posts the `version` the user saw (optimistic concurrency)."""
 
     version = forms.IntegerField(
@@ -171,7 +185,10 @@ def _note(label: str, required: bool, rows: int = 2, max_length: int = 2000) -> 
         required=required,
         max_length=max_length,
         widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={"required": f"请填写{label}。", "max_length": f"{label}不能超过 {max_length} 字。"},
+        error_messages={
+            "required": f"请填写{label}。",
+            "max_length": f"{label}不能超过 {max_length} 字。",
+        },
     )
 
 
@@ -282,9 +299,11 @@ class AssistForm(ActionForm):
     departments = forms.MultipleChoiceField(required=True)
     note = _note("协办事由", required=True)
 
-    def __init__(self, *args, exclude_department=None, **kwargs):
+    def __init__(self, *args, exclude_departments=(), **kwargs):
+        """`exclude_departments`: the primary department and those with an active sub-task."""
         super().__init__(*args, **kwargs)
-        choices = [(k, v) for k, v in _unit_choices() if k != str(exclude_department)]
+        excluded = {str(pk) for pk in exclude_departments}
+        choices = [(k, v) for k, v in _unit_choices() if k not in excluded]
         self.fields["departments"] = forms.MultipleChoiceField(
             label="请求协办的部门（吹哨）",
             choices=choices,
@@ -328,7 +347,10 @@ class ExtendDecideForm(ActionForm):
         label="审批",
         choices=[("1", "同意延期"), ("0", "不同意")],
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择同意或不同意。", "invalid_choice": "请选择同意或不同意。"},
+        error_messages={
+            "required": "请选择同意或不同意。",
+            "invalid_choice": "请选择同意或不同意。",
+        },
     )
     note = _note("审批意见（不同意时必填）", required=False)
 
@@ -407,7 +429,11 @@ ACTIONS = {
     "verify": (VerifyForm, "核查结案", "核查处置结果，通过后结案归档"),
     "reopen": (ReopenForm, "返工", "处置不到位，退回重新办理"),
     "supervise": (SuperviseForm, "督办", ""),
-    "resolve_on_spot": (ResolveOnSpotForm, "现场处置", "小事不出格：按权责清单允许时由网格员当场解决"),
+    "resolve_on_spot": (
+        ResolveOnSpotForm,
+        "现场处置",
+        "小事不出格：按权责清单允许时由网格员当场解决",
+    ),
     "merge": (MergeForm, "合并重复工单", "本工单与另一工单反映同一问题时，并入该工单"),
     "cancel": (CancelForm, "撤销", "派遣前可撤销"),
     "rate": (RateForm, "评价", "对办理结果进行评价（回访）"),

@@ -119,9 +119,9 @@ def dispatch_board(*, user, tab: str) -> dict:
         "verify": visible.filter(status=S.COMPLETED).order_by("completed_at", "id"),
         "extension": visible.filter(
             status__in=WorkOrder.CLOCK_STATES,
-            pk__in=ExtensionRequest.objects.filter(
-                status=ExtensionRequest.Status.PENDING
-            ).values("order_id"),
+            pk__in=ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).values(
+                "order_id"
+            ),
         )
         .prefetch_related("extensions")
         .order_by("deadline", "id"),
@@ -151,7 +151,9 @@ def handling_units():
 def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Small classes grouped by big class, local extensions (本地扩展: 车库住人 …) first."""
     cats = list(
-        Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
+        Category.objects.filter(is_active=True)
+        .select_related("parent")
+        .order_by("sort_order", "code")
     )
     groups: dict[int, tuple[Category, list]] = {}
     for cat in cats:
@@ -171,8 +173,9 @@ def resident_by_phone(phone: str):
     if not phone:
         return None
     users = list(
-        User.objects.filter(phone=phone, is_active=True, memberships__role=Role.RESIDENT)
-        .distinct()[:2]
+        User.objects.filter(
+            phone=phone, is_active=True, memberships__role=Role.RESIDENT
+        ).distinct()[:2]
     )
     return users[0] if len(users) == 1 else None
 

@@ -21,8 +21,10 @@ orphan in MEDIA_ROOT; the database never points at a missing file).
 `actor=None` means the system (automatic dispatch, SLA sweep, imports): no data-scope check.
 
 Decisions worth knowing (see also README「工单」):
-- Intake (`work_order_create`) writes two events when it routes the order: `report`
-  (→ submitted) and `dispatch` or `triage`.
+- Intake (`work_order_create`) is one use case with an automatic routing step: it writes two
+  timeline events (`report` → submitted, then `dispatch` or `triage` by the system) and ONE
+  audit row (`workorder.report`, whose `after` shows the routing). Every other action writes
+  one event and one audit row.
 - 吹哨: the primary department may complete while cooperating sub-tasks are still open; the
   result carries a warning and the completion event records the open sub-tasks; verification
   (结案) closes whatever is still open.
@@ -38,7 +40,7 @@ import math
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -64,6 +66,7 @@ from yiwang.core.workdays import (
     workdays_between,
     working_seconds_between,
 )
+from yiwang.workorders import refdata
 from yiwang.workorders.errors import WorkOrderErrorCode as Code
 from yiwang.workorders.models import (
     DESCRIPTION_MAX,
@@ -246,7 +249,7 @@ def _resolve_category(value, *, field: str = "category") -> Category | None:
     if isinstance(value, Category):
         category = value
     else:
-        category = Category.objects.filter(code=str(value).strip()).select_related("parent").first()
+        category = refdata.category_by_code(str(value).strip())
     if category is None or not category.is_active:
         raise ValidationFailed(f"未知的事项分类：{value}。", fields={field: ["分类不存在或已停用"]})
     if category.parent_id is None:
@@ -289,14 +292,12 @@ def _resolve_limit(value, unit, *, field: str = "limit_value") -> tuple[float, s
 
 
 def find_rule(category: Category | None, region_code: str) -> ResponsibilityRule | None:
-    """The current rule for a category at a place: the longest matching region prefix wins."""
+    """The current rule for a category at a place: the longest matching region prefix wins.
+    Read from the reference-data copy (refdata.py), checked against the database each call."""
     if category is None:
         return None
     best = None
-    rules = ResponsibilityRule.objects.filter(category=category, is_current=True).select_related(
-        "primary_department"
-    )
-    for rule in rules:
+    for rule in refdata.current_rules(category.pk):
         if region_code.startswith(rule.region_prefix) and (
             best is None or len(rule.region_prefix) > len(best.region_prefix)
         ):
@@ -322,16 +323,48 @@ def compute_deadline(
     return deadline, _yellow_at(start, deadline, unit)
 
 
+def _bump_sequence_returning(day: dt.date) -> int | None:
+    """`UPDATE … SET last = last + 1 … RETURNING last` in one round trip (PostgreSQL, SQLite
+    ≥ 3.35); None when the day has no row yet."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(WorkOrderSequence._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "
+        f"WHERE {qn('day')} = %s RETURNING {qn('last')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datefield_value(day)])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _supports_returning() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
+
+
 def _next_code(day: dt.date) -> str:
-    """WT<yyyymmdd>-<nnnn>: a per-day counter bumped with a row-locking UPDATE (race-safe on
-    PostgreSQL and SQLite); the first order of a day inserts the row (unique on the day)."""
-    if not WorkOrderSequence.objects.filter(day=day).update(last=F("last") + 1):
+    """WT<yyyymmdd>-<nnnn>: a per-day counter bumped with a row-locking UPDATE inside the
+    creating transaction (race-safe on PostgreSQL and SQLite: a second creator waits for the
+    row lock, or for SQLite's write lock); the first order of a day inserts the row, and a
+    racing first insert loses on the primary key and bumps instead."""
+    number = None
+    if _supports_returning():
+        number = _bump_sequence_returning(day)
+    elif WorkOrderSequence.objects.filter(day=day).update(last=F("last") + 1):
+        number = WorkOrderSequence.objects.values_list("last", flat=True).get(day=day)
+    if number is None:
         try:
             with transaction.atomic():
                 WorkOrderSequence.objects.create(day=day, last=1)
+            number = 1
         except IntegrityError:
             WorkOrderSequence.objects.filter(day=day).update(last=F("last") + 1)
-    number = WorkOrderSequence.objects.values_list("last", flat=True).get(day=day)
+            number = WorkOrderSequence.objects.values_list("last", flat=True).get(day=day)
     return f"WT{day:%Y%m%d}-{number:04d}"
 
 
@@ -786,38 +819,31 @@ def _create(
         report_data["suggestions"] = suggestion.candidates
     if suggestion is not None and suggestion.error:
         report_data["classifier_error"] = suggestion.error
+    name = _actor_name(actor)
     report_event = WorkOrderEvent(
         order=order,
         at=reported if reported < now else now,
         actor=_user(actor),
-        actor_name=_actor_name(actor),
+        actor_name=name,
         action=Action.REPORT,
         from_state="",
         to_state=S.SUBMITTED,
         note=description[:200],
         data=report_data,
     )
-    report_event.save()
-    if photos:
-        _store_photos(order, photos, kind=WorkOrderPhoto.Kind.REPORT, actor=actor, event=report_event)
-    audit_record(
-        actor=actor,
-        action="workorder.report",
-        target=order,
-        before=None,
-        after=snapshot(order, AUDIT_FIELDS),
-        note=f"{WorkOrder.Channel(channel).label}上报",
-    )
+    tasks = []
     if rule is not None:
         cooperating = list(rule.cooperating_departments.all())
         tasks = _create_assist_tasks(
             order, cooperating, source=AssistTask.Source.RULE, actor=None, note="权责清单协办"
         )
-        _record(
-            order,
-            actor=None,
+        route_event = WorkOrderEvent(
+            order=order,
+            at=now,
+            actor_name="系统",
             action=Action.DISPATCH,
             from_state=S.SUBMITTED,
+            to_state=order.status,
             note=f"按权责清单自动派遣至{rule.primary_department.name}",
             data={
                 "auto": True,
@@ -827,18 +853,33 @@ def _create(
                 "deadline": order.deadline.isoformat(),
                 "assist_departments": [t.department_id for t in tasks],
             },
-            at=now,
         )
     else:
-        _record(
-            order,
-            actor=None,
+        route_event = WorkOrderEvent(
+            order=order,
+            at=now,
+            actor_name="系统",
             action=Action.TRIAGE,
             from_state=S.SUBMITTED,
+            to_state=order.status,
             note=TRIAGE_REASONS.get(reason, reason),
             data={"reason": reason},
-            at=now,
         )
+    if photos:
+        report_event.save()
+        route_event.save()
+        _store_photos(order, photos, kind=WorkOrderPhoto.Kind.REPORT, actor=actor, event=report_event)
+    else:
+        WorkOrderEvent.objects.bulk_create([report_event, route_event])
+    # Intake is one use case: one audit row, whose `after` already shows the routing.
+    audit_record(
+        actor=actor,
+        action="workorder.report",
+        target=order,
+        before=None,
+        after=snapshot(order, AUDIT_FIELDS),
+        note=f"{WorkOrder.Channel(channel).label}上报，{route_event.get_action_display()}",
+    )
     return order
 
 

@@ -17,9 +17,7 @@ urlpatterns = [
     path("wo/inbox/", views.inbox, name="inbox"),
     path("wo/dispatch/", views.dispatch, name="dispatch"),
     path("wo/<int:pk>/", views.detail, name="detail"),
-    path(
-        "wo/<int:pk>/tasks/<int:task_id>/<slug:verb>/", views.task_action, name="task-action"
-    ),
+    path("wo/<int:pk>/tasks/<int:task_id>/<slug:verb>/", views.task_action, name="task-action"),
     path("wo/<int:pk>/<slug:action>/", views.order_action, name="action"),
 ]
 
@@ -27,11 +25,7 @@ register_workbench({Role.RESIDENT}, "我要上报（随手拍）", "/wo/report/"
 register_workbench(
     {Role.RESIDENT, Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "我的工单", "/wo/mine/"
 )
-register_workbench(
-    {Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "网格上报（拍照定位）", "/wo/report/"
-)
+register_workbench({Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "网格上报（拍照定位）", "/wo/report/")
 register_workbench({Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "本网格工单", "/wo/grid/")
-register_workbench(
-    {Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}, "部门待办工单", "/wo/inbox/"
-)
+register_workbench({Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}, "部门待办工单", "/wo/inbox/")
 register_workbench({Role.DISPATCHER, Role.ADMIN, Role.LEADER}, "指挥调度台", "/wo/dispatch/")

@@ -1,6 +1,6 @@
 """HTML pages of the work-order loop (四单工作法): thin views over the services and selectors.
 
-    /wo/report/                     上报 (居民: map + address + photo; 网格员: camera + GPS, 代为上报)
+    /wo/report/                     上报 (居民: map, address, photo; 网格员: camera, GPS, 代报)
     /wo/mine/                       我的工单 (reported or followed), 待评价 highlighted
     /wo/grid/                       本网格工单 (网格员)
     /wo/inbox/                      部门待办 (主办 with SLA colours, 协办任务, 待核查)
@@ -22,7 +22,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -70,15 +69,19 @@ def _has(user, roles: set) -> bool:
     return user.is_superuser or bool(user.roles() & roles)
 
 
-def _require(user, roles: set, page: str) -> None:
-    if not _has(user, roles):
-        raise PermissionDenied(f"您没有访问“{page}”的权限。")
+def _forbidden(request, page: str):
+    """A Chinese 403 page that points the user to their own workbench."""
+    context = {"page": page, "home": _home_for(request.user)}
+    return _render(request, "workorders/forbidden.html", context, status=403)
 
 
 def _nav(user) -> list[tuple[str, str]]:
     links = []
     if _has(user, GRID_ROLES):
-        links += [("网格上报", reverse("workorders:report")), ("本网格", reverse("workorders:grid"))]
+        links += [
+            ("网格上报", reverse("workorders:report")),
+            ("本网格", reverse("workorders:grid")),
+        ]
     else:
         links.append(("我要上报", reverse("workorders:report")))
     links.append(("我的工单", reverse("workorders:mine")))
@@ -100,6 +103,14 @@ def _get_order(request, pk) -> WorkOrder:
         return selectors.work_order_get(user=request.user, id=pk)
     except NotFound:
         raise Http404("工单不存在或无权查看。")
+
+
+def _gone(request):
+    """The order is not (or no longer) visible: HTMX is sent to the user's workbench."""
+    messages.error(request, "工单不存在，或已不在您的办理范围内。")
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = _home_for(request.user)
+    return response
 
 
 def _visible(user, pk) -> bool:
@@ -149,7 +160,8 @@ def _make_form(action: str, order: WorkOrder, data=None, files=None):
     form_class = ACTIONS[action][0]
     kwargs = {"initial": {"version": order.version}, "prefix": action}
     if form_class is AssistForm:
-        kwargs["exclude_department"] = order.primary_department_id
+        busy = {t.department_id for t in order.assist_tasks.all() if t.status in AssistTask.ACTIVE}
+        kwargs["exclude_departments"] = busy | {order.primary_department_id}
     return form_class(data, files, **kwargs)
 
 
@@ -213,7 +225,10 @@ def report(request):
                 )
                 messages.success(request, f"上报成功，工单编号 {order.code}（{where}）。")
                 if "reporter" in extra:
-                    messages.info(request, f"已登记反映人{mask_name(extra['reporter'].display_name)}，办结后由其评价。")
+                    messages.info(
+                        request,
+                        f"已登记反映人{mask_name(extra['reporter'].display_name)}，办结后由其评价。",
+                    )
                 if _visible(user, order.pk):
                     return redirect("workorders:detail", pk=order.pk)
                 return redirect(_home_for(user))
@@ -267,7 +282,8 @@ def mine(request):
 @login_required
 def grid(request):
     """本网格工单 (网格员): the open orders of my grids; 已办结 and 全部 tabs."""
-    _require(request.user, GRID_ROLES, "本网格工单")
+    if not _has(request.user, GRID_ROLES):
+        return _forbidden(request, "本网格工单")
     tab = request.GET.get("tab", "open")
     tab = tab if tab in page_selectors.GRID_TABS else "open"
     orders = _decorate(page_selectors.grid_orders(user=request.user, tab=tab), timezone.now())
@@ -279,7 +295,8 @@ def grid(request):
 def inbox(request):
     """部门待办: orders my department holds (earliest deadline first, SLA colours), its 协办
     sub-tasks, and what it finished that waits for 核查."""
-    _require(request.user, STAFF_ROLES, "部门待办")
+    if not _has(request.user, STAFF_ROLES):
+        return _forbidden(request, "部门待办")
     now = timezone.now()
     sla = request.GET.get("sla", "")
     data = page_selectors.department_inbox(user=request.user, sla=sla)
@@ -298,11 +315,14 @@ def inbox(request):
 def dispatch(request):
     """指挥调度台 (集成指挥中心): 待分拣 (what the machine could not route), 超期/预警, 待核查,
     延期审批, 督办中; quick dispatch / verify / extension decisions inline."""
-    _require(request.user, DESK_ROLES, "指挥调度台")
+    if not _has(request.user, DESK_ROLES):
+        return _forbidden(request, "指挥调度台")
     board = page_selectors.dispatch_board(user=request.user, tab=request.GET.get("tab", "triage"))
     board["orders"] = _decorate(board["orders"], timezone.now())
     for order in board["orders"]:
-        order.triage_reason_display = sv.TRIAGE_REASONS.get(order.triage_reason, order.triage_reason)
+        order.triage_reason_display = sv.TRIAGE_REASONS.get(
+            order.triage_reason, order.triage_reason
+        )
     board["tabs"] = [(k, v, board["counts"][k]) for k, v in page_selectors.BOARD_TABS.items()]
     board["dispatcher"] = sv._is_dispatcher(request.user)
     if board["tab"] == "triage" and board["orders"]:
@@ -377,7 +397,9 @@ def _detail_context(request, order: WorkOrder, failed: tuple | None = None) -> d
     events = list(order.events.all())
     states = dict(WorkOrder.Status.choices)
     for event in events:
-        event.to_label = states.get(event.to_state, "") if event.to_state != event.from_state else ""
+        event.to_label = (
+            states.get(event.to_state, "") if event.to_state != event.from_state else ""
+        )
     pending_extension = next(
         (e for e in order.extensions.all() if e.status == e.Status.PENDING), None
     )
@@ -396,6 +418,7 @@ def _detail_context(request, order: WorkOrder, failed: tuple | None = None) -> d
         "triage_reason": sv.TRIAGE_REASONS.get(order.triage_reason, order.triage_reason),
         "is_htmx": bool(getattr(request, "htmx", False)),
         "panel_error": panel_error,
+        "has_task_forms": any(t["forms"] for t in tasks),
     }
 
 
@@ -442,6 +465,8 @@ def order_action(request, pk: int, action: str):
     合并、撤销、评价、派遣) with the `version` the form was rendered with."""
     if action not in ACTIONS:
         raise Http404("未知的操作。")
+    if getattr(request, "htmx", False) and not _visible(request.user, pk):
+        return _gone(request)
     order = _get_order(request, pk)
     form = _make_form(action, order, request.POST, request.FILES)
     label = ACTIONS[action][1]
@@ -484,6 +509,8 @@ def task_action(request, pk: int, task_id: int, verb: str):
     """协办任务: 报到 (accept) or 协办完成 (complete), by the cooperating department."""
     if verb not in TASK_SERVICES:
         raise Http404("未知的操作。")
+    if getattr(request, "htmx", False) and not _visible(request.user, pk):
+        return _gone(request)
     order = _get_order(request, pk)
     task = next((t for t in order.assist_tasks.all() if t.pk == task_id), None)
     if task is None:

@@ -82,8 +82,17 @@ def pdf(key: str, name: str | None = None) -> services.MaterialInput:
 
 
 def restaurant_materials(skip: tuple[str, ...] = ()) -> list[services.MaterialInput]:
-    keys = ["id_card", "premises_proof", "photo", "layout_plan", "food_safety_rules",
-            "health_cert", "sign_design", "owner_consent", "drainage_plan"]  # fmt: skip
+    keys = [
+        "id_card",
+        "premises_proof",
+        "photo",
+        "layout_plan",
+        "food_safety_rules",
+        "health_cert",
+        "sign_design",
+        "owner_consent",
+        "drainage_plan",
+    ]
     out = []
     for k in keys:
         if k in skip:
@@ -126,9 +135,12 @@ def catalogue(world):
     )
     catalogue_load(actor=users["admin"], items=ITEMS, bundles=BUNDLES, street=street)
     other = OrgUnit.objects.create(
-        name="另一街道", code="320571002", kind=OrgUnit.Kind.STREET, parent=world.district,
+        name="另一街道",
+        code="320571002",
+        kind=OrgUnit.Kind.STREET,
+        parent=world.district,
         region_code="320571002",
-    )  # fmt: skip
+    )
     other_dept = OrgUnit.objects.create(
         name="社会事业局", code="320571002-D04", kind=OrgUnit.Kind.DEPARTMENT, parent=other
     )

@@ -14,8 +14,17 @@ from yiwang.approvals.tests.conftest import PDF, PNG, restaurant_form
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/approvals"
-MATERIAL_KEYS = ["id_card", "premises_proof", "photo", "layout_plan", "food_safety_rules",
-                 "health_cert", "sign_design", "owner_consent", "drainage_plan"]  # fmt: skip
+MATERIAL_KEYS = [
+    "id_card",
+    "premises_proof",
+    "photo",
+    "layout_plan",
+    "food_safety_rules",
+    "health_cert",
+    "sign_design",
+    "owner_consent",
+    "drainage_plan",
+]
 
 
 def b64(data: bytes) -> str:
@@ -37,8 +46,11 @@ def materials_json(skip=(), override=None):
 
 
 def submit(client_for, users, *, user="resident", **extra):
-    payload = {"bundle": "320576052-YJS-01", "form": restaurant_form(),
-               "materials": materials_json()}  # fmt: skip
+    payload = {
+        "bundle": "320576052-YJS-01",
+        "form": restaurant_form(),
+        "materials": materials_json(),
+    }
     payload.update(extra)
     return client_for(users[user]).post(f"{BASE}/applications/", payload, format="json")
 
@@ -59,8 +71,12 @@ def assert_error(response, status, code):
 
 
 def state():
-    return (Application.objects.count(), ApplicationMaterial.objects.count(),
-            ApplicationEvent.objects.count(), Rating.objects.count())  # fmt: skip
+    return (
+        Application.objects.count(),
+        ApplicationMaterial.objects.count(),
+        ApplicationEvent.objects.count(),
+        Rating.objects.count(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,8 +157,14 @@ def test_restaurant_bundle_through_the_api(client_for, users):
             if not mine:
                 break
             s = mine[0]
-            r = act(client_for, users[reviewer], s["application"]["id"], "approve_step",
-                    version=s["application"]["version"], opinion="同意")  # fmt: skip
+            r = act(
+                client_for,
+                users[reviewer],
+                s["application"]["id"],
+                "approve_step",
+                version=s["application"]["version"],
+                opinion="同意",
+            )
             assert r.status_code == 200, r.content
 
     body = client_for(users["window"]).get(f"{BASE}/applications/{pid}/").json()
@@ -156,10 +178,12 @@ def test_restaurant_bundle_through_the_api(client_for, users):
 
 
 def test_multipart_submission_with_files(client_for, users):
-    data = {"item": "320576052-20-0201",
-            "form": '{"applicant_name": "刘居民", "id_number": "11010519491231002X", '
-                    '"phone": "13912345678", "address": "星华街1号"}',
-            "material.id_card": SimpleUploadedFile("id.pdf", PDF, "application/pdf")}  # fmt: skip
+    data = {
+        "item": "320576052-20-0201",
+        "form": '{"applicant_name": "刘居民", "id_number": "11010519491231002X", '
+        '"phone": "13912345678", "address": "星华街1号"}',
+        "material.id_card": SimpleUploadedFile("id.pdf", PDF, "application/pdf"),
+    }
     r = client_for(users["resident"]).post(f"{BASE}/applications/", data, format="multipart")
     assert r.status_code == 201, r.content
     assert r.json()["materials"][0]["key"] == "id_card"
@@ -181,8 +205,11 @@ def test_material_download_scoped(client_for, users):
 
 def test_missing_required_material(client_for, users):
     before = state()
-    err = assert_error(submit(client_for, users, materials=materials_json(skip=("health_cert",))),
-                       400, "missing_materials")  # fmt: skip
+    err = assert_error(
+        submit(client_for, users, materials=materials_json(skip=("health_cert",))),
+        400,
+        "missing_materials",
+    )
     assert "从业人员健康证明" in err["message"] and "health_cert" in err["fields"]
     assert state() == before
 
@@ -190,8 +217,9 @@ def test_missing_required_material(client_for, users):
 def test_wrong_file_type(client_for, users):
     before = state()
     bad = {"key": "food_safety_rules", "filename": "rules.png", "content_base64": b64(PNG)}
-    err = assert_error(submit(client_for, users, materials=materials_json(override=bad)),
-                       400, "wrong_file_type")  # fmt: skip
+    err = assert_error(
+        submit(client_for, users, materials=materials_json(override=bad)), 400, "wrong_file_type"
+    )
     assert "PDF" in err["message"]
     assert state() == before
     # through the upload endpoint too
@@ -230,20 +258,34 @@ def test_step_by_someone_who_does_not_hold_it(client_for, users):
     assert_error(r, 404, "not_found")  # not even visible to zhifa
     r = act(client_for, users["window"], food["id"], "approve_step", version=food["version"])
     assert_error(r, 403, "not_step_holder")
-    r = act(client_for, users["leader"], food["id"], "deny", version=food["version"],
-            reason="x", legal_basis="y")  # fmt: skip
+    r = act(
+        client_for,
+        users["leader"],
+        food["id"],
+        "deny",
+        version=food["version"],
+        reason="x",
+        legal_basis="y",
+    )
     assert_error(r, 403, "not_step_holder")
     assert state() == before
 
 
 def test_rating_twice(client_for, users):
     pid = submit(client_for, users).json()["id"]
-    act(client_for, users["window"], pid, "reject", reason="场所为住宅",
-        legal_basis="《行政许可法》第三十二条")  # fmt: skip
+    act(
+        client_for,
+        users["window"],
+        pid,
+        "reject",
+        reason="场所为住宅",
+        legal_basis="《行政许可法》第三十二条",
+    )
     assert act(client_for, users["resident"], pid, "rate", level=3).status_code == 200
     before = state()
-    assert_error(act(client_for, users["resident"], pid, "rate", level=1, comment="差"), 409,
-                 "already_rated")  # fmt: skip
+    assert_error(
+        act(client_for, users["resident"], pid, "rate", level=1, comment="差"), 409, "already_rated"
+    )
     assert state() == before
 
 
@@ -252,41 +294,55 @@ def test_stale_version(client_for, users):
     r = act(client_for, users["window"], app["id"], "accept", version=app["version"])
     assert r.status_code == 200
     before = state()
-    r = act(client_for, users["window"], app["id"], "reject", version=app["version"],
-            reason="r", legal_basis="b")  # fmt: skip
+    r = act(
+        client_for,
+        users["window"],
+        app["id"],
+        "reject",
+        version=app["version"],
+        reason="r",
+        legal_basis="b",
+    )
     assert_error(r, 409, "stale_version")
     assert state() == before
 
 
 def test_version_required_and_unknown_action(client_for, users):
     app = submit(client_for, users).json()
-    r = client_for(users["window"]).post(f"{BASE}/applications/{app['id']}/accept/", {},
-                                         format="json")  # fmt: skip
+    r = client_for(users["window"]).post(
+        f"{BASE}/applications/{app['id']}/accept/", {}, format="json"
+    )
     err = assert_error(r, 400, "invalid")
     assert "version" in err["fields"]
     assert_error(act(client_for, users["window"], app["id"], "explode"), 404, "not_found")
 
 
 def test_bad_json_and_invalid_form(client_for, users):
-    r = client_for(users["resident"]).post(f"{BASE}/applications/", "{not json",
-                                           content_type="application/json")  # fmt: skip
+    r = client_for(users["resident"]).post(
+        f"{BASE}/applications/", "{not json", content_type="application/json"
+    )
     assert_error(r, 400, "parse_error")
     r = submit(client_for, users, form=restaurant_form(phone="123"))
     err = assert_error(r, 400, "invalid_form")
     assert "phone" in err["fields"]
     r = submit(client_for, users, materials=[{"key": "id_card", "content_base64": "!!"}])
     assert_error(r, 400, "invalid")
-    r = client_for(users["resident"]).post(f"{BASE}/applications/", {"item": "nope"},
-                                           format="json")  # fmt: skip
+    r = client_for(users["resident"]).post(f"{BASE}/applications/", {"item": "nope"}, format="json")
     assert_error(r, 400, "unknown_item")
 
 
 def test_request_materials_needs_gaps(client_for, users):
     app = submit(client_for, users).json()
-    assert_error(act(client_for, users["window"], app["id"], "request_materials", gaps=[]), 400,
-                 "no_gaps_listed")  # fmt: skip
-    assert_error(act(client_for, users["window"], app["id"], "request_materials",
-                     gaps=[{"key": "nope"}]), 400, "unknown_material")  # fmt: skip
+    assert_error(
+        act(client_for, users["window"], app["id"], "request_materials", gaps=[]),
+        400,
+        "no_gaps_listed",
+    )
+    assert_error(
+        act(client_for, users["window"], app["id"], "request_materials", gaps=[{"key": "nope"}]),
+        400,
+        "unknown_material",
+    )
     r = act(
         client_for,
         users["window"],
@@ -308,8 +364,9 @@ def test_scope_of_applications(client_for, users):
     act(client_for, users["window"], pid, "accept")
 
     def visible(user):
-        return {a["id"] for a in client_for(users[user]).get(f"{BASE}/applications/").json()[
-            "results"]}  # fmt: skip
+        return {
+            a["id"] for a in client_for(users[user]).get(f"{BASE}/applications/").json()["results"]
+        }
 
     all_ids = set(Application.objects.values_list("pk", flat=True))
     assert visible("resident") == all_ids  # own bundle and its children
@@ -326,8 +383,9 @@ def test_scope_of_applications(client_for, users):
     assert zhifa and zhifa == set(
         Application.objects.filter(department__name="综合行政执法局").values_list("pk", flat=True)
     )
-    assert_error(client_for(users["resident2"]).get(f"{BASE}/applications/{pid}/"), 404,
-                 "not_found")  # fmt: skip
+    assert_error(
+        client_for(users["resident2"]).get(f"{BASE}/applications/{pid}/"), 404, "not_found"
+    )
 
 
 def test_anonymous_cannot_see_applications(client, catalogue):

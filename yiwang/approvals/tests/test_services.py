@@ -33,8 +33,11 @@ pytestmark = pytest.mark.django_db
 
 
 def reviewers(users):
-    return {"经济发展局": users["jingfa"], "综合行政执法局": users["zhifa"],
-            "社会事业局": users["shiye"]}  # fmt: skip
+    return {
+        "经济发展局": users["jingfa"],
+        "综合行政执法局": users["zhifa"],
+        "社会事业局": users["shiye"],
+    }
 
 
 def accept(users, app, **kw):
@@ -129,7 +132,7 @@ def test_item_application_immediate_decided_at_acceptance(users):
             "id_number": "11010519491231002X",
             "phone": "13912345678",
             "address": "星华街1号",
-        },  # fmt: skip
+        },
         materials=[pdf("id_card")],
     )
     app = accept(users, app)
@@ -147,7 +150,7 @@ def test_window_submission_counts_visit_and_pickup_same_day_is_one_trip(users):
             "applicant_name": "张阿姨",
             "id_number": "11010519491231002X",
             "phone": "13912345678",
-        },  # fmt: skip
+        },
         materials=[
             services.MaterialInput(key="id_card", paper=True),
             services.MaterialInput(key="photo", paper=True),
@@ -177,7 +180,7 @@ def test_pickup_on_another_day_breaks_most_one_trip(users, clock):
                 "layout_plan",
                 "food_safety_rules",
                 "health_cert",
-            ]  # fmt: skip
+            ]
         ],
     )
     app = accept(users, app, visit=True)
@@ -299,8 +302,11 @@ def test_missing_required_material_refused_nothing_created(users):
 def test_wrong_file_type_refused(users):
     before = counts()
     bad = [m for m in restaurant_materials() if m.key != "food_safety_rules"]
-    bad.append(services.MaterialInput(key="food_safety_rules", filename="rules.jpg",
-                                      content=b"\xff\xd8\xff\xe0"))  # fmt: skip
+    bad.append(
+        services.MaterialInput(
+            key="food_safety_rules", filename="rules.jpg", content=b"\xff\xd8\xff\xe0"
+        )
+    )
     with pytest.raises(ValidationFailed) as exc:
         submit_restaurant(users, materials=bad)
     assert exc.value.code == "wrong_file_type" and "PDF" in exc.value.message
@@ -349,9 +355,12 @@ def test_step_acted_on_by_someone_who_does_not_hold_it(users):
         assert exc.value.code == "not_step_holder"
     with pytest.raises(Forbidden):
         services.application_deny(
-            actor=users["zhifa"], application=food, version=food.version, reason="x",
+            actor=users["zhifa"],
+            application=food,
+            version=food.version,
+            reason="x",
             legal_basis="y",
-        )  # fmt: skip
+        )
     assert food.steps.get(state="active").name == "材料审查"
     food.refresh_from_db()
     assert food.status == "accepted"
@@ -365,12 +374,18 @@ def test_rating_twice_refused(users):
     app = services.application_deliver(
         actor=users["window"], application=app, version=app.version, method="post"
     )
-    services.application_rate(actor=users["resident"], application=app, version=app.version,
-                              level=4)  # fmt: skip
+    services.application_rate(
+        actor=users["resident"], application=app, version=app.version, level=4
+    )
     app.refresh_from_db()
     with pytest.raises(Conflict) as exc:
-        services.application_rate(actor=users["resident"], application=app, version=app.version,
-                                  level=1, comment="再评一次")  # fmt: skip
+        services.application_rate(
+            actor=users["resident"],
+            application=app,
+            version=app.version,
+            level=1,
+            comment="再评一次",
+        )
     assert exc.value.code == "already_rated"
     assert Rating.objects.get(application=app).level == 4
 
@@ -477,7 +492,7 @@ def _approved_single(users):
             "id_number": "11010519491231002X",
             "phone": "13912345678",
             "address": "星华街1号",
-        },  # fmt: skip
+        },
         materials=[pdf("id_card")],
     )
     return accept(users, app)
@@ -524,36 +539,49 @@ def _delivered(users):
 def test_bad_rating_opens_rectification_with_default_deadline(users, clock):
     app = _delivered(users)
     with pytest.raises(ValidationFailed):
-        services.application_rate(actor=users["resident"], application=app, version=app.version,
-                                  level=1)  # fmt: skip
+        services.application_rate(
+            actor=users["resident"], application=app, version=app.version, level=1
+        )
     rating = services.application_rate(
-        actor=users["resident"], application=app, version=app.version, level=2,
+        actor=users["resident"],
+        application=app,
+        version=app.version,
+        level=2,
         comment="窗口人员态度差",
-    )  # fmt: skip
+    )
     rect = Rectification.objects.get(rating=rating)
     assert rect.department.name == "社会事业局"
     # 5 working days from Monday 2026-03-02 -> Monday 2026-03-09
     assert rect.deadline.astimezone(SH).date() == dt.date(2026, 3, 9)
-    services.rectification_follow_up(actor=users["shiye"], rectification=rect, kind="callback",
-                                     note="已电话回访，致歉")  # fmt: skip
+    services.rectification_follow_up(
+        actor=users["shiye"], rectification=rect, kind="callback", note="已电话回访，致歉"
+    )
     with pytest.raises(Forbidden):
-        services.rectification_follow_up(actor=users["zhifa"], rectification=rect,
-                                         kind="progress", note="x")  # fmt: skip
+        services.rectification_follow_up(
+            actor=users["zhifa"], rectification=rect, kind="progress", note="x"
+        )
     clock.advance(days=2)
     rect = services.rectification_close(
-        actor=users["shiye"], rectification=rect, version=rect.version, outcome="fixed",
+        actor=users["shiye"],
+        rectification=rect,
+        version=rect.version,
+        outcome="fixed",
         result="已开展服务礼仪培训",
-    )  # fmt: skip
+    )
     assert rect.state == "closed" and rect.on_time
     assert list(rect.follow_ups.values_list("kind", flat=True)) == ["callback", "close"]
 
 
 def test_rectification_deadline_is_configurable(users):
-    services.policy_set(actor=users["admin"], street=users["window"].memberships.first().org_unit,
-                        rectify_workdays=15)  # fmt: skip
+    services.policy_set(
+        actor=users["admin"],
+        street=users["window"].memberships.first().org_unit,
+        rectify_workdays=15,
+    )
     app = _delivered(users)
-    rating = services.application_rate(actor=users["resident"], application=app,
-                                        version=app.version, level=1, comment="太慢")  # fmt: skip
+    rating = services.application_rate(
+        actor=users["resident"], application=app, version=app.version, level=1, comment="太慢"
+    )
     rect = rating.rectification
     assert rect.deadline.astimezone(SH).date() == dt.date(2026, 3, 23)
 
@@ -561,8 +589,9 @@ def test_rectification_deadline_is_configurable(users):
 def test_only_applicant_rates(users):
     app = _delivered(users)
     with pytest.raises(Forbidden):
-        services.application_rate(actor=users["resident2"], application=app, version=app.version,
-                                  level=5)  # fmt: skip
+        services.application_rate(
+            actor=users["resident2"], application=app, version=app.version, level=5
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -83,5 +83,8 @@ def png_bytes(size=(8, 6), color=(200, 30, 30)) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def _media_root(tmp_path, settings):
+def _fast_settings(tmp_path, settings):
+    """Uploaded photos in a temporary folder; a fast password hasher, since every persona of
+    `world` has a password and PBKDF2 costs most of a test's setup on a loaded machine."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -118,7 +118,10 @@ def test_double_submit_creates_one_order(world, rules, login):
         ({"description": "有问题", "lon": IN_A[0]}, "经度和纬度须同时提供。"),
         ({"description": "有问题", "lon": "abc", "lat": "31"}, "经度必须是数字。"),
         ({"description": "有问题", "lon": "200", "lat": "31"}, "经度超出范围"),
-        ({"description": "有问题", "address": "某处", "category": "nope"}, "请选择列表中的事项分类。"),
+        (
+            {"description": "有问题", "address": "某处", "category": "nope"},
+            "请选择列表中的事项分类。",
+        ),
     ],
 )
 def test_report_bad_input_shows_chinese_message(world, rules, login, data, message):
@@ -207,7 +210,10 @@ def test_grid_page_scope(world, rules, report, login):
     body_b = text(login(world.users["grid_b"]).get(reverse("workorders:grid")))
     assert in_a.code in body_a and in_b.code not in body_a
     assert in_b.code in body_b and in_a.code not in body_b
-    assert login(world.users["grid_b"]).get(reverse("workorders:detail", args=[in_a.pk])).status_code == 404
+    assert (
+        login(world.users["grid_b"]).get(reverse("workorders:detail", args=[in_a.pk])).status_code
+        == 404
+    )
 
 
 def test_grid_page_tabs(world, rules, report, login):
@@ -230,7 +236,8 @@ def test_grid_page_tabs(world, rules, report, login):
 )
 def test_role_pages_are_forbidden_to_others(world, login, url, allowed, refused):
     assert login(world.users[allowed]).get(reverse(url)).status_code == 200
-    assert login(world.users[refused]).get(reverse(url)).status_code == 403
+    response = login(world.users[refused]).get(reverse(url))
+    assert response.status_code == 403 and "无权访问" in text(response)
 
 
 def test_inbox_shows_sla_colours_and_assist_tasks(world, rules, report, login):
@@ -299,7 +306,12 @@ def test_board_tabs_overdue_verify_extension(world, rules, report, login):
     zhifa = world.users["zhifa"]
     order = sv.work_order_accept(actor=zhifa, order=order, version=order.version)
     order = sv.work_order_extend_request(
-        actor=zhifa, order=order, version=order.version, value=2, unit="work_days", reason="需要调查"
+        actor=zhifa,
+        order=order,
+        version=order.version,
+        value=2,
+        unit="work_days",
+        reason="需要调查",
     )
     ext = text(client.get(reverse("workorders:dispatch"), {"tab": "extension"}))
     assert order.code in ext and "需要调查" in ext
@@ -310,7 +322,9 @@ def test_board_tabs_overdue_verify_extension(world, rules, report, login):
     )  # fmt: skip
     assert response.status_code == 302
     assert ExtensionRequest.objects.get().status == ExtensionRequest.Status.APPROVED
-    order = sv.work_order_complete(actor=zhifa, order=order, version=fresh(order).version, note="好了")
+    order = sv.work_order_complete(
+        actor=zhifa, order=order, version=fresh(order).version, note="好了"
+    )
     verify = text(client.get(reverse("workorders:dispatch"), {"tab": "verify"}))
     assert order.code in verify and "核查通过，结案" in verify
 
@@ -330,7 +344,12 @@ def test_detail_shows_the_actions_of_each_role(world, rules, report, login):
     assert 'id="action-merge"' in desk
     grid_a = text(login(world.users["grid_a"]).get(reverse("workorders:detail", args=[order.pk])))
     assert 'id="action-accept"' not in grid_a
-    assert login(world.users["resident"]).get(reverse("workorders:detail", args=[order.pk])).status_code == 404
+    assert (
+        login(world.users["resident"])
+        .get(reverse("workorders:detail", args=[order.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_the_whole_loop_through_the_forms(world, rules, report, login):
@@ -433,8 +452,9 @@ def test_return_sends_the_department_back_to_its_inbox(world, rules, report, log
     assert fresh(order).status == S.TRIAGE
     response = client.post(
         action_url(order, "accept"), {"accept-version": 1}, HTTP_HX_REQUEST="true"
-    )
-    assert response.status_code == 404  # no longer the department's
+    )  # no longer the department's: HTMX is sent back to the inbox
+    assert response.status_code == 204 and response["HX-Redirect"] == reverse("workorders:inbox")
+    assert client.post(action_url(order, "accept"), {"accept-version": 1}).status_code == 404
 
 
 def test_assist_and_task_report_in(world, rules, report, login):
@@ -460,6 +480,14 @@ def test_assist_and_task_report_in(world, rules, report, login):
     assert response.status_code == 409  # already reported in (stale version / wrong state)
 
 
+def test_assist_offers_only_departments_without_an_active_task(world, rules, report, login):
+    order = report()  # the 车库住人 rule already summons 社会事业局 (协办)
+    order = sv.work_order_accept(actor=world.users["zhifa"], order=order, version=order.version)
+    page = text(login(world.users["zhifa"]).get(reverse("workorders:detail", args=[order.pk])))
+    form = page.split('id="action-assist"')[1].split("</details>")[0]
+    assert "东社区" in form and "社会事业局" not in form and "综合行政执法局" not in form
+
+
 def test_assist_requires_departments(world, rules, report, login):
     order = report()
     order = sv.work_order_accept(actor=world.users["zhifa"], order=order, version=order.version)
@@ -470,9 +498,13 @@ def test_assist_requires_departments(world, rules, report, login):
 def test_extension_request_form(world, rules, report, login):
     order = report()
     client = login(world.users["zhifa"])
-    response = post_action(client, order, "extend", {"value": "abc", "unit": "work_days", "reason": "x"})
+    response = post_action(
+        client, order, "extend", {"value": "abc", "unit": "work_days", "reason": "x"}
+    )
     assert response.status_code == 400 and "时限必须是数字。" in text(response)
-    response = post_action(client, order, "extend", {"value": "2", "unit": "work_days", "reason": "需调查"})
+    response = post_action(
+        client, order, "extend", {"value": "2", "unit": "work_days", "reason": "需调查"}
+    )
     assert response.status_code == 302
     assert ExtensionRequest.objects.get().status == ExtensionRequest.Status.PENDING
 
@@ -527,7 +559,9 @@ def test_rate_only_by_the_reporter(world, rules, report, login):
     order = sv.work_order_complete(actor=zhifa, order=order, version=order.version, note="好了")
     response = post_action(login(world.users["resident"]), order, "rate", {"satisfaction": ""})
     assert response.status_code == 400 and "请选择满意度。" in text(response)
-    response = post_action(login(world.users["dispatcher"]), order, "rate", {"satisfaction": "satisfied"})
+    response = post_action(
+        login(world.users["dispatcher"]), order, "rate", {"satisfaction": "satisfied"}
+    )
     assert response.status_code == 403 and "只有上报人可以评价" in text(response)
 
 

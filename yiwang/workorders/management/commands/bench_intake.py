@@ -18,7 +18,14 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.db.models import Count
 
-from yiwang.workorders.bench import RULES, build_street, random_point, throwaway_database
+from yiwang.workorders.bench import (
+    RULES,
+    build_street,
+    calibration,
+    production_logging,
+    random_point,
+    throwaway_database,
+)
 
 TEXTS = [
     "小区门口有机动车长期乱停放，堵住消防通道",
@@ -44,7 +51,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, orders, communities, grids_per_community, seed, in_place, **options):
-        with throwaway_database(in_place=in_place):
+        with throwaway_database(in_place=in_place), production_logging():
             result = run(orders, communities, grids_per_community, seed)
         result["in_place"] = in_place
         self.stdout.write(json.dumps(result, ensure_ascii=False))
@@ -76,12 +83,14 @@ def run(n: int, communities: int, grids_per_community: int, seed: int) -> dict:
     for _ in range(min(20, max(1, n // 10))):  # warm-up: grid index, caches, connections
         one()
     latencies = []
+    cpu_started = time.process_time()
     started = time.perf_counter()
     for _ in range(n):
         t0 = time.perf_counter()
         one()
         latencies.append((time.perf_counter() - t0) * 1000)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     latencies.sort()
     counts = dict(WorkOrder.objects.values_list("status").annotate(n=Count("id")))
     try:
@@ -95,7 +104,9 @@ def run(n: int, communities: int, grids_per_community: int, seed: int) -> dict:
         "per_s": round(n / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+        "app_cpu_ms_per_order": round(cpu * 1000 / n, 2),
         "database": connection.vendor,
+        "python_loop_10m_cpu_s": calibration(),
         "grids": len(world["grids"]),
         "dispatched": counts.get("dispatched", 0),
         "triage": counts.get("triage", 0),

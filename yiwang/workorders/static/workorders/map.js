@@ -28,13 +28,12 @@
       }).addTo(group);
       if (grid) {
         // label the grid at its centre (no tooltip needed offline)
-        var center = L.geoJSON(f.geometry).getBounds().getCenter();
-        L.marker(center, { interactive: false, icon: L.divIcon({ className: "grid-label",
+        var b = L.geoJSON(f.geometry).getBounds();
+        L.marker(L.latLng(b.getNorth(), b.getCenter().lng), { interactive: false, icon: L.divIcon({ className: "grid-label",
           html: "<span>" + f.name.replace(/[<>&]/g, "") + "</span>", iconSize: null }) }).addTo(group);
       }
     });
-    group.addTo(map);
-    return group;
+    return group; // the caller adds it once the view is set (markers need a view)
   }
 
   function pointMarker(latlng) {
@@ -73,6 +72,7 @@
     } else {
       map.setView(DEFAULT_CENTER, 13);
     }
+    group.addTo(map);
     map.on("click", function (e) { place(e.latlng.lng, e.latlng.lat, true); });
     function typed() { if (lon.value && lat.value) { place(lon.value, lat.value, false); map.panTo([Number(lat.value), Number(lon.value)]); } }
     lon.addEventListener("change", typed); lat.addEventListener("change", typed);
@@ -104,19 +104,18 @@
     var map = baseMap(el);
     var group = drawFeatures(map, readJSON(opts.featuresId));
     var lo = el.getAttribute("data-lon"), la = el.getAttribute("data-lat");
-    if (lo && la) {
-      pointMarker([Number(la), Number(lo)]).addTo(map);
-      if (group.getLayers().length) {
-        var b = group.getBounds().extend([Number(la), Number(lo)]);
-        map.fitBounds(b, { padding: [12, 12] });
-      } else {
-        map.setView([Number(la), Number(lo)], 17);
-      }
-    } else if (group.getLayers().length) {
-      map.fitBounds(group.getBounds(), { padding: [12, 12] });
+    var point = lo && la ? L.latLng(Number(la), Number(lo)) : null;
+    if (group.getLayers().length) {
+      var bounds = group.getBounds();
+      if (point) bounds.extend(point);
+      map.fitBounds(bounds, { padding: [12, 12], maxZoom: 18 });
+    } else if (point) {
+      map.setView(point, 17);
     } else {
       map.setView(DEFAULT_CENTER, 13);
     }
+    group.addTo(map);
+    if (point) pointMarker(point).addTo(map);
     setTimeout(function () { map.invalidateSize(); }, 200);
     return map;
   }
