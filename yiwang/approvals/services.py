@@ -211,7 +211,8 @@ def _locked(app: Application) -> Application:
     already serialise writers); the version the client sent is checked against this read."""
     fresh = (
         A.objects.select_for_update()
-        .select_related("item", "bundle", "street", "parent")
+        .select_related("item", "bundle", "street")
+        .defer("applicant_phone", "applicant_id_number", "form_private")  # decrypted on use
         .get(pk=app.pk)
     )
     return fresh

@@ -418,7 +418,7 @@ class PeopleImporter(Importer):
         hashes = {lookup_hash(r.cleaned["id_number"]): r for r in rows}
         for chunk in _chunks(hashes):
             qs = (
-                Person.objects.select_for_update()
+                Person.objects.select_for_update(of=("self",))
                 .filter(id_hash__in=chunk)
                 .select_related("grid", "household")
             )
@@ -434,7 +434,11 @@ class PeopleImporter(Importer):
             person._import_tags = tags_by_person.get(person.pk, [])
         codes = {r.cleaned["household"] for r in rows if r.cleaned.get("household")}
         for chunk in _chunks(codes):
-            qs = Household.objects.select_for_update().filter(code__in=chunk).select_related("grid")
+            qs = (
+                Household.objects.select_for_update(of=("self",))
+                .filter(code__in=chunk)
+                .select_related("grid")
+            )
             for hh in qs:
                 self.households[hh.code] = hh
 
@@ -512,9 +516,6 @@ class PeopleImporter(Importer):
         Household.objects.bulk_create(new_households, batch_size=CHUNK)
         for hh in new_households:
             self.households[hh.code] = hh
-            self.audit(
-                "basedata.household.create", hh, after=snapshot(hh, ["code", "address", "grid"])
-            )
         creates, updates, tag_sets, colour_rows = [], [], {}, []
         for row in rows:
             c, person = row.cleaned, row.person
@@ -596,15 +597,20 @@ class PeopleImporter(Importer):
         ]
         through.objects.bulk_create(links, batch_size=CHUNK)
 
-        heads = []
+        heads, new_ids = [], {id(hh) for hh in new_households}
         for code, row in self.heads.items():
             hh = self.households[code]
             if row.ok and hh.head_id != row.person.pk:
                 before = {"head": hh.head_id}
                 hh.head = row.person
                 heads.append(hh)
-                self.audit("basedata.household.head", hh, before=before, after={"head": hh.head_id})
+                if id(hh) not in new_ids:
+                    after = {"head": hh.head_id}
+                    self.audit("basedata.household.head", hh, before=before, after=after)
         fast_bulk_update(Household, heads, ["head"])
+        for hh in new_households:  # created with their head, one event each
+            after = snapshot(hh, ["code", "address", "grid", "head"])
+            self.audit("basedata.household.create", hh, after=after)
 
         for row in creates:
             tags = tag_sets.get(row.number, [])
@@ -656,7 +662,7 @@ class PlaceImporter(Importer):
         keys = [self.key(r) for r in rows]
         for chunk in _chunks(keys):
             qs = (
-                self.model.objects.select_for_update()
+                self.model.objects.select_for_update(of=("self",))
                 .filter(**{f"{self.key_field}__in": chunk})
                 .select_related("grid")
             )

@@ -135,7 +135,7 @@ def _require_writable(actor, obj, *, people: bool) -> None:
 
 def _lock(obj, version):
     """Re-read the row under lock (PostgreSQL: SELECT … FOR UPDATE) and check the version."""
-    fresh = type(obj).objects.select_for_update().select_related("grid").get(pk=obj.pk)
+    fresh = type(obj).objects.select_for_update(of=("self",)).select_related("grid").get(pk=obj.pk)
     check_version(fresh, version)
     return fresh
 

@@ -118,6 +118,8 @@ def check_rings(data: dict, *, close_rings: bool = False) -> tuple[dict, list[st
     Returns the (possibly corrected) geometry object and the notes on what was corrected.
     """
     coords = data.get("coordinates")
+    if not isinstance(coords, list) or not coords:
+        raise GeometryError(f"{data['type']} 缺少坐标（coordinates）。")
     polygons = [coords] if data["type"] == "Polygon" else coords
     if not isinstance(polygons, list) or not polygons:
         raise GeometryError(f"{data['type']} 缺少坐标（coordinates）。")

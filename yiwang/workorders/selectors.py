@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, Prefetch, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -183,6 +183,28 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
+def kpi_scope_q(user) -> Q | None:
+    """Which orders count in a user's KPIs: the territory they answer for — everything for
+    global roles, their street/community (by region code) for street roles, their grids for
+    grid workers, their department's orders (as primary) for department staff, otherwise the
+    orders they reported. None = no restriction. (Orders a leader merely reported or follows
+    elsewhere do not count towards the territory's figures.)"""
+    from yiwang.accounts.scope import data_scope
+
+    scope = data_scope(user)
+    if scope.is_global:
+        return None
+    if scope.is_anonymous:
+        return Q(pk__in=[])
+    if scope.region_prefixes:
+        return scope.region_q("region_code")
+    if scope.department_ids and scope.roles & {Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}:
+        return Q(primary_department_id__in=scope.department_ids)
+    if scope.grid_codes:
+        return scope.region_q("region_code")
+    return Q(reporter_id=scope.user_id)
+
+
 def work_order_kpis(
     *,
     user,
@@ -192,8 +214,9 @@ def work_order_kpis(
     department: int | None = None,
     now: dt.datetime | None = None,
 ) -> dict:
-    """The figures of the monthly report (seeds 002, 004; reference.md §1.4) over the orders
-    the user may see, for the local-date period [date_from, date_to] (both inclusive).
+    """The figures of the monthly report (seeds 002, 004; reference.md §1.4) over the orders of
+    the user's territory (`kpi_scope_q`), for the local-date period [date_from, date_to] (both
+    inclusive).
 
     Definitions (each rate is a fraction 0–1 rounded to 4 places, None when its denominator is 0):
 
@@ -219,7 +242,9 @@ def work_order_kpis(
       period.
 
     Filters: `region` (a grid, community or street code: prefix match), `department` (the
-    primary department's id). One aggregate query plus one count.
+    primary department's id). Five small GROUP BY / aggregate queries, each on one indexed
+    date column, so a street's year (300,000 orders) answers in well under a second on
+    PostgreSQL (`yiwang bench kpis`).
     """
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
@@ -227,73 +252,88 @@ def work_order_kpis(
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     if end <= start:
         raise ValidationFailed("结束日期不能早于开始日期。", fields={"to": ["须不早于 from"]})
-    base = WorkOrder.objects.visible_to(user)
+    base = WorkOrder.objects.order_by()
+    scope = kpi_scope_q(user)
+    if scope is not None:
+        base = base.filter(scope)
     if region:
         base = base.filter(region_code__startswith=region)
     if department:
         base = base.filter(primary_department_id=department)
 
     def period(field):
-        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        return base.filter(**{f"{field}__gte": start, f"{field}__lt": end})
 
-    reported = period("reported_at")
-    due = period("deadline") & ~Q(status__in=[S.MERGED, S.CANCELLED])
-    archived = period("archived_at") & Q(status=S.ARCHIVED)
-    rated = period("rated_at") & ~Q(satisfaction="")
-    patrol = reported & Q(channel__in=[WorkOrder.Channel.GRID_WORKER, WorkOrder.Channel.PATROL])
-    handled = reported & Q(status__in=WorkOrder.DONE_STATES)
-    late = Q(completed_on_time=False) | Q(status__in=WorkOrder.OPEN_STATES, deadline__lt=now)
-    aggregates = {f"s_{s}": Count("pk", filter=reported & Q(status=s)) for s in S.values}
-    aggregates.update(
-        reported=Count("pk", filter=reported),
-        due=Count("pk", filter=due),
-        closed=Count("pk", filter=due & Q(status=S.ARCHIVED)),
-        closed_on_time=Count("pk", filter=due & Q(status=S.ARCHIVED, completed_on_time=True)),
-        overdue=Count("pk", filter=due & late),
-        archived=Count("pk", filter=archived),
-        avg_days=Avg("archived_workdays", filter=archived),
-        patrol=Count("pk", filter=patrol),
-        on_spot=Count("pk", filter=patrol & Q(resolved_on_spot=True)),
-        handled=Count("pk", filter=handled),
-        in_grid=Count("pk", filter=handled & Q(resolved_in_grid=True)),
-        rated=Count("pk", filter=rated),
-        satisfied=Count(
-            "pk",
-            filter=rated
-            & Q(
-                satisfaction__in=[
-                    WorkOrder.Satisfaction.SATISFIED,
-                    WorkOrder.Satisfaction.BASICALLY_SATISFIED,
-                ]
-            ),
-        ),
+    patrol_channels = {WorkOrder.Channel.GRID_WORKER, WorkOrder.Channel.PATROL}
+    by_status = dict.fromkeys(S.values, 0)
+    reported = patrol = on_spot = handled = in_grid = 0
+    for status, channel, spot, grid, n in (
+        period("reported_at")
+        .values_list("status", "channel", "resolved_on_spot", "resolved_in_grid")
+        .annotate(n=Count("pk"))
+    ):
+        reported += n
+        by_status[status] = by_status.get(status, 0) + n
+        if channel in patrol_channels:
+            patrol += n
+            on_spot += n if spot else 0
+        if status in WorkOrder.DONE_STATES:
+            handled += n
+            in_grid += n if grid else 0
+
+    due = closed = closed_on_time = overdue = 0
+    for status, on_time, past, n in (
+        period("deadline")
+        .exclude(status__in=[S.MERGED, S.CANCELLED])
+        .annotate(past=ExpressionWrapper(Q(deadline__lt=now), output_field=BooleanField()))
+        .values_list("status", "completed_on_time", "past")
+        .annotate(n=Count("pk"))
+    ):
+        due += n
+        if status == S.ARCHIVED:
+            closed += n
+            closed_on_time += n if on_time else 0
+        if on_time is False or (status in WorkOrder.OPEN_STATES and past):
+            overdue += n
+
+    archived_row = (
+        period("archived_at")
+        .filter(status=S.ARCHIVED)
+        .aggregate(n=Count("pk"), avg=Avg("archived_workdays"))
     )
-    row = base.filter(
-        period("reported_at") | period("deadline") | period("archived_at") | period("rated_at")
-    ).aggregate(**aggregates)
+    satisfied = rated = 0
+    for satisfaction, n in (
+        period("rated_at").exclude(satisfaction="").values_list("satisfaction").annotate(n=Count("pk"))
+    ):
+        rated += n
+        if satisfaction in (
+            WorkOrder.Satisfaction.SATISFIED,
+            WorkOrder.Satisfaction.BASICALLY_SATISFIED,
+        ):
+            satisfied += n
     overdue_open = base.filter(status__in=WorkOrder.OPEN_STATES, deadline__lt=now).count()
-    avg = row["avg_days"]
+    avg = archived_row["avg"]
     return {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
-        "reported": row["reported"],
-        "by_status": {s: row[f"s_{s}"] for s in S.values},
-        "due": row["due"],
-        "closed": row["closed"],
-        "closed_on_time": row["closed_on_time"],
-        "completion_rate": _rate(row["closed"], row["due"]),
-        "on_time_rate": _rate(row["closed_on_time"], row["due"]),
-        "overdue": row["overdue"],
+        "reported": reported,
+        "by_status": by_status,
+        "due": due,
+        "closed": closed,
+        "closed_on_time": closed_on_time,
+        "completion_rate": _rate(closed, due),
+        "on_time_rate": _rate(closed_on_time, due),
+        "overdue": overdue,
         "overdue_open": overdue_open,
-        "archived": row["archived"],
+        "archived": archived_row["n"],
         "avg_workdays_to_archive": round(avg, 2) if avg is not None else None,
-        "patrol_reported": row["patrol"],
-        "on_spot": row["on_spot"],
-        "on_spot_rate": _rate(row["on_spot"], row["patrol"]),
-        "handled": row["handled"],
-        "in_grid": row["in_grid"],
-        "in_grid_rate": _rate(row["in_grid"], row["handled"]),
-        "rated": row["rated"],
-        "satisfied": row["satisfied"],
-        "satisfaction_rate": _rate(row["satisfied"], row["rated"]),
+        "patrol_reported": patrol,
+        "on_spot": on_spot,
+        "on_spot_rate": _rate(on_spot, patrol),
+        "handled": handled,
+        "in_grid": in_grid,
+        "in_grid_rate": _rate(in_grid, handled),
+        "rated": rated,
+        "satisfied": satisfied,
+        "satisfaction_rate": _rate(satisfied, rated),
     }

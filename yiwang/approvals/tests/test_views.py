@@ -200,3 +200,29 @@ def test_kpi_page(client, users):
     r = client.get("/approvals/kpis/")
     assert r.status_code == 200 and "按期办结率" in text(r)
     assert "日期格式" in text(client.get("/approvals/kpis/", {"from": "bad"}))
+
+
+def test_window_clerk_applies_on_behalf_with_paper_materials(client, users):
+    login(client, users["window"])
+    page = text(client.get("/approvals/apply/item/320576052-20-0406/"))
+    assert "窗口代为申报" in page and "已收取纸质件" in page
+    r = client.post("/approvals/apply/item/320576052-20-0406/", {
+        "channel": "window", "applicant.name": "张阿婆", "applicant.phone": "13800001111",
+        "applicant_name": "张阿婆", "id_number": "11010519491231002X", "phone": "13800001111",
+        "paper.id_card": "1", "paper.photo": "1"})  # fmt: skip
+    app = Application.objects.get()
+    assert r["Location"] == f"/approvals/window/{app.pk}/"
+    assert app.channel == "window" and app.visits == 1 and app.submitted_by == users["window"]
+    assert set(app.materials.values_list("source", flat=True)) == {"paper"}
+
+
+def test_admin_pages_load(client, users):
+    from yiwang.approvals.models import Bundle
+
+    login(client, users["admin"])
+    app = submit_restaurant(users)
+    bundle = Bundle.objects.get(name="开办小餐饮店")
+    for url in ["/admin/approvals/serviceitem/", "/admin/approvals/application/",
+                f"/admin/approvals/application/{app.pk}/change/",
+                f"/admin/approvals/bundle/{bundle.pk}/change/", "/admin/approvals/stepflow/"]:  # fmt: skip
+        assert client.get(url).status_code == 200, url

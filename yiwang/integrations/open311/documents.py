@@ -23,7 +23,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 
 def open311_status(status: str) -> str:
-    return "closed" if status in CLOSED_STATES else "opened"
+    return "closed" if status in CLOSED_STATES else "open"
 
 
 def open311_statuses_to_ours(statuses: list[str]) -> set[str] | None:

@@ -1,0 +1,146 @@
+"""Browser: the 开办小餐饮店 bundle from application to rating, in headless Chromium.
+
+A resident on a phone finds the bundle by life event, reads what to bring, applies with one
+form and uploads; the window clerk checks the materials and accepts; the reviewers of two
+departments approve their steps; the clerk hands over the results; the resident rates.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from yiwang.approvals.models import Application, Rating
+from yiwang.approvals.tests.conftest import PDF, PNG
+from yiwang.core.testing import browser_login
+
+pytestmark = pytest.mark.browser
+
+FORM = {
+    "applicant_name": "王小明",
+    "id_number": "11010519491231002X",
+    "phone": "13912345678",
+    "shop_name": "唯亭小王面馆",
+    "premises_address": "唯亭街道星华街88号",
+    "business_scope": "餐饮服务",
+    "area": "40",
+    "staff_count": "3",
+    "sign_size": "12",
+}
+SELECTS = {"cooking": "热食类食品制售", "drainage_type": "经隔油池后接入市政污水管网"}
+
+
+def _as(pg, username):
+    pg.context.clear_cookies()
+    browser_login(pg, username)
+
+
+def _approve_all(pg, username):
+    _as(pg, username)
+    while True:
+        pg.goto(pg.base_url + "/approvals/review/")
+        links = pg.locator("table a[href*='/approvals/applications/']")
+        if links.count() == 0:
+            return
+        links.first.click()
+        pg.wait_for_selector("form.step-form")
+        pg.click("form.step-form button[value=approve_step]")
+        pg.wait_for_load_state()
+        assert "本环节已通过" in pg.content()
+
+
+def test_restaurant_bundle_from_application_to_rating(page, desk_page, users):
+    pg = page
+    browser_login(pg, "resident")
+    pg.goto(pg.base_url + "/approvals/")
+    pg.click(".chips >> text=开店")
+    pg.wait_for_url(re.compile(r"event="))
+    pg.click("text=开办小餐饮店")
+    pg.wait_for_selector("h1:has-text('开办小餐饮店')")
+    assert "从业人员健康证明" in pg.content()
+    pg.click("text=一次申请")
+    pg.wait_for_selector("form.apply-form")
+    for name, value in FORM.items():
+        pg.fill(f"input[name='{name}']", value)
+    for name, value in SELECTS.items():
+        pg.select_option(f"select[name='{name}']", value)
+    for inp in pg.locator("input[type=file]").all():
+        key = inp.get_attribute("name").split(".", 1)[1]
+        if key == "grease_trap":
+            continue
+        if key == "photo":
+            inp.set_input_files({"name": "photo.png", "mimeType": "image/png", "buffer": PNG})
+        else:
+            inp.set_input_files({"name": f"{key}.pdf", "mimeType": "application/pdf",
+                                 "buffer": PDF})  # fmt: skip
+    pg.click("button:has-text('提交申请')")
+    pg.wait_for_selector("text=已提交")
+    app = Application.objects.get(kind="bundle")
+    assert app.children.count() == 4 and app.materials.count() == 9
+    assert "食品经营许可（小餐饮）" in pg.content()
+
+    desk = desk_page
+    _as(desk, "window")
+    desk.goto(desk.base_url + "/approvals/window/")
+    desk.click(f"#to-accept tr:has-text('{app.number}') >> text=审核材料")
+    desk.wait_for_selector("form.check-form")
+    desk.check("form.check-form input[name=visit]")
+    desk.click("form.check-form button[value=accept]")
+    desk.wait_for_selector("text=已受理")
+    app.refresh_from_db()
+    assert app.status == "reviewing"
+
+    _approve_all(desk, "jingfa")
+    _approve_all(desk, "zhifa")
+    app.refresh_from_db()
+    assert app.status == "approved"
+
+    _as(desk, "window")
+    desk.goto(desk.base_url + "/approvals/window/")
+    desk.click(f"#to-deliver tr:has-text('{app.number}') >> text=出件")
+    desk.select_option("form.deliver-form select[name=method]", "window")
+    desk.click("form.deliver-form button:has-text('出件')")
+    desk.wait_for_selector("text=已出件")
+    app.refresh_from_db()
+    assert app.status == "delivered" and app.visits == 1 and app.within_visits
+
+    pg.goto(pg.base_url + f"/approvals/applications/{app.pk}/")
+    assert "已出件" in pg.content() and "一件事办结" in pg.content()
+    pg.check("form.rate-form input[name=level][value='5']")
+    pg.fill("form.rate-form textarea[name=comment]", "一窗办好，跑了一次")
+    pg.click("form.rate-form button:has-text('提交评价')")
+    pg.wait_for_selector("text=感谢您的评价")
+    assert Rating.objects.get(application=app).level == 5
+    assert "非常满意" in pg.content()
+
+
+def test_missing_material_notice_on_phone(page, users):
+    """The clerk's 一次性告知 lists every gap; the resident sees them all on the phone and
+    supplements with one upload each."""
+    from yiwang.approvals import services
+    from yiwang.approvals.tests.conftest import submit_restaurant
+
+    app = submit_restaurant(users)
+    services.application_request_materials(
+        actor=users["window"], application=app, version=app.version,
+        gaps=[{"key": "health_cert", "reason": "已过期"}, {"key": "photo", "reason": "非白底"}],
+    )  # fmt: skip
+    pg = page
+    browser_login(pg, "resident")
+    pg.goto(pg.base_url + f"/approvals/applications/{app.pk}/")
+    gaps = pg.inner_text("ol.gaps")
+    assert "从业人员健康证明：已过期" in gaps and "非白底" in gaps
+    for key, payload in [("health_cert", ("h.pdf", "application/pdf", PDF)),
+                         ("photo", ("p.png", "image/png", PNG))]:  # fmt: skip
+        pg.select_option("form.upload-form select[name=key]", key)
+        pg.set_input_files(
+            "form.upload-form input[type=file]",
+            {"name": payload[0], "mimeType": payload[1], "buffer": payload[2]},
+        )
+        pg.click("form.upload-form button:has-text('上传')")
+        pg.wait_for_selector("text=材料已提交")
+    pg.click("button:has-text('补正完毕')")
+    pg.wait_for_selector("text=补正材料已提交")
+    app.refresh_from_db()
+    assert app.status == "submitted"
