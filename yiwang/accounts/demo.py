@@ -81,7 +81,7 @@ def load(stdout) -> None:
     zhifa = department("综合行政执法局")
     _user("zhifa", "赵执法", [(zhifa, Role.DEPARTMENT_STAFF), (zhifa, Role.ENFORCEMENT_OFFICER)])
     _user("window", "陈综窗", [(department("为民服务中心"), Role.WINDOW_CLERK)])
-    _user("resident", "刘居民", [(street, Role.RESIDENT)])
+    _user("resident", "刘居民", [(street, Role.RESIDENT)], phone="13900000000")
     stdout.write(
         f"组织机构与演示账号：{OrgUnit.objects.count()} 个机构，{User.objects.count()} 个用户"
     )

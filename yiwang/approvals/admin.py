@@ -23,14 +23,33 @@ from yiwang.approvals.models import (
 class ItemMaterialInline(admin.TabularInline):
     model = ItemMaterial
     extra = 0
-    fields = ("sort_order", "key", "name", "required", "form", "formats", "original_needed",
-              "copies", "reusable", "note")  # fmt: skip
+    fields = (
+        "sort_order",
+        "key",
+        "name",
+        "required",
+        "form",
+        "formats",
+        "original_needed",
+        "copies",
+        "reusable",
+        "note",
+    )
 
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "item_type", "affair_type", "promised_limit_days",
-                    "department", "max_visits", "community_may_accept", "is_active")  # fmt: skip
+    list_display = (
+        "code",
+        "name",
+        "item_type",
+        "affair_type",
+        "promised_limit_days",
+        "department",
+        "max_visits",
+        "community_may_accept",
+        "is_active",
+    )
     list_filter = ("item_type", "affair_type", "department", "community_may_accept", "is_active")
     search_fields = ("code", "name", "keywords")
     filter_horizontal = ("devolved_to",)
@@ -86,8 +105,16 @@ class StepInline(admin.TabularInline):
     model = ApplicationStep
     extra = 0
     can_delete = False
-    fields = ("order", "name", "department", "state", "started_at", "deadline", "acted_by",
-              "opinion")  # fmt: skip
+    fields = (
+        "order",
+        "name",
+        "department",
+        "state",
+        "started_at",
+        "deadline",
+        "acted_by",
+        "opinion",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -107,8 +134,18 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyAdmin):
-    list_display = ("number", "kind", "item", "bundle", "status", "street", "channel",
-                    "submitted_at", "deadline", "visits")  # fmt: skip
+    list_display = (
+        "number",
+        "kind",
+        "item",
+        "bundle",
+        "status",
+        "street",
+        "channel",
+        "submitted_at",
+        "deadline",
+        "visits",
+    )
     list_filter = ("status", "kind", "channel", "street")
     search_fields = ("number", "applicant_name")
     exclude = ("applicant_phone", "applicant_id_number", "form_private")

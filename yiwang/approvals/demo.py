@@ -59,9 +59,11 @@ def _steps_all(app_id, actors):
         if step is None:
             return app
         services.application_approve_step(
-            actor=actors[step.department.name], application=app, version=app.version,
+            actor=actors[step.department.name],
+            application=app,
+            version=app.version,
             opinion="材料齐全，同意。",
-        )  # fmt: skip
+        )
 
 
 PERSON = {"applicant_name": "刘居民", "id_number": "11010519491231002X", "phone": "13912345678"}
@@ -78,10 +80,18 @@ def _samples(street, window, resident, actors) -> int:
     # 1. 开办小餐饮店: accepted, the licence issued on the spot, the rest in review.
     shop = submit(
         bundle=RESTAURANT,
-        form={**PERSON, "shop_name": "唯亭阿婆面馆", "premises_address": "唯亭街道星华街88号",
-              "business_scope": "餐饮服务", "area": 45, "cooking": "热食类食品制售",
-              "staff_count": 4, "sign_size": 8, "drainage_type": "经隔油池后接入市政污水管网"},
-    )  # fmt: skip
+        form={
+            **PERSON,
+            "shop_name": "唯亭阿婆面馆",
+            "premises_address": "唯亭街道星华街88号",
+            "business_scope": "餐饮服务",
+            "area": 45,
+            "cooking": "热食类食品制售",
+            "staff_count": 4,
+            "sign_size": 8,
+            "drainage_type": "经隔油池后接入市政污水管网",
+        },
+    )
     shop = accept(shop)
     sign = shop.children.get(item__name="设置户外招牌审核")
     _steps_all(sign.pk, actors)
@@ -101,35 +111,60 @@ def _samples(street, window, resident, actors) -> int:
         actor=window, application=age, version=age.version, method="post", note="挂号信"
     )
     services.application_rate(
-        actor=resident, application=age, version=age.version, level=2,
+        actor=resident,
+        application=age,
+        version=age.version,
+        level=2,
         comment="电话咨询时说法不一致，多跑了一趟",
-    )  # fmt: skip
+    )
     # 4. 新生儿出生一件事: waiting at the window.
     submit(
         bundle=f"{STREET[0]}-YJS-02",
-        form={**PERSON, "spouse_name": "刘先生", "spouse_id_number": "11010519491231002X",
-              "child_order": "二孩", "baby_name": "刘小宝", "baby_birth_date": "2026-11-01"},
-    )  # fmt: skip
+        form={
+            **PERSON,
+            "spouse_name": "刘先生",
+            "spouse_id_number": "11010519491231002X",
+            "child_order": "二孩",
+            "baby_name": "刘小宝",
+            "baby_birth_date": "2026-11-01",
+        },
+    )
     # 5. 身后一件事: one notice listing every gap (一次性告知).
     after = submit(
         bundle=f"{STREET[0]}-YJS-03",
-        form={**PERSON, "deceased_name": "刘老伯", "deceased_id_number": "11010519491231002X",
-              "death_date": "2026-11-10", "relation": "子女"},
-    )  # fmt: skip
+        form={
+            **PERSON,
+            "deceased_name": "刘老伯",
+            "deceased_id_number": "11010519491231002X",
+            "death_date": "2026-11-10",
+            "relation": "子女",
+        },
+    )
     services.application_request_materials(
-        actor=window, application=after, version=after.version,
-        gaps=[{"key": "hukou_cancel", "reason": "未加盖派出所印章"},
-              {"key": "bank_card", "reason": "须为申请人本人账户"}],
-    )  # fmt: skip
+        actor=window,
+        application=after,
+        version=after.version,
+        gaps=[
+            {"key": "hukou_cancel", "reason": "未加盖派出所印章"},
+            {"key": "bank_card", "reason": "须为申请人本人账户"},
+        ],
+    )
     # 6. 老年人优待证: submitted at the window on a neighbour's behalf, paper materials.
     services.application_submit(
-        actor=window, channel="window", item=f"{STREET[0]}-20-0406",
+        actor=window,
+        channel="window",
+        item=f"{STREET[0]}-20-0406",
         applicant={"name": "张阿婆", "phone": "13800001111"},
-        form={"applicant_name": "张阿婆", "id_number": "11010519491231002X",
-              "phone": "13800001111"},
-        materials=[services.MaterialInput(key="id_card", paper=True),
-                   services.MaterialInput(key="photo", paper=True)],
-    )  # fmt: skip
+        form={
+            "applicant_name": "张阿婆",
+            "id_number": "11010519491231002X",
+            "phone": "13800001111",
+        },
+        materials=[
+            services.MaterialInput(key="id_card", paper=True),
+            services.MaterialInput(key="photo", paper=True),
+        ],
+    )
     return Application.objects.filter(street=street, parent__isnull=True).count()
 
 

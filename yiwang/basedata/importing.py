@@ -65,7 +65,7 @@ from yiwang.core.errors import Forbidden
 from yiwang.core.models import AuditEvent
 from yiwang.core.pii import lookup_hash
 
-MAX_ROWS = 100_000
+MAX_ROWS = 100_000  # per file; the API allows fewer (see api.py): it imports in the request
 CHUNK = 500
 
 
@@ -106,7 +106,7 @@ def _has_data(ws) -> bool:
     return False
 
 
-def read_sheet(data: bytes, layout: Layout) -> Sheet:
+def read_sheet(data: bytes, layout: Layout, max_rows: int = MAX_ROWS) -> Sheet:
     """Open the workbook and check its sheets and headers; raise FileRejected when unusable."""
     import openpyxl
 
@@ -122,12 +122,12 @@ def read_sheet(data: bytes, layout: Layout) -> Sheet:
     except Exception:  # openpyxl raises many kinds for a zip that is not a workbook
         raise _reject(BaseDataErrorCode.NOT_XLSX, "文件不是有效的 .xlsx 工作簿，无法打开。")
     try:
-        return _read(wb, layout)
+        return _read(wb, layout, max_rows)
     finally:
         wb.close()
 
 
-def _read(wb, layout: Layout) -> Sheet:
+def _read(wb, layout: Layout, max_rows: int) -> Sheet:
     warnings = []
     names = list(wb.sheetnames)
     candidates = [n for n in names if n != INSTRUCTIONS_SHEET]
@@ -216,10 +216,10 @@ def _read(wb, layout: Layout) -> Sheet:
         if unnamed:
             row.errors.append(("", "没有列名的列中有数据（请补上列名或删除该列）。"))
         rows.append(row)
-        if len(rows) > MAX_ROWS:
+        if len(rows) > max_rows:
             raise _reject(
                 BaseDataErrorCode.INVALID,
-                f"数据行超过 {MAX_ROWS} 行，请拆分文件后分批导入。",
+                f"数据行超过 {max_rows} 行，请拆分文件后分批导入（或由管理员用命令行导入）。",
             )
     if not rows:
         raise _reject(BaseDataErrorCode.EMPTY_FILE, f"工作表“{data_name}”只有表头，没有数据行。")
@@ -820,7 +820,13 @@ class ImportResult:
 
 
 def basedata_import(
-    *, actor, kind: str, data: bytes, filename: str = "", dry_run: bool = False
+    *,
+    actor,
+    kind: str,
+    data: bytes,
+    filename: str = "",
+    dry_run: bool = False,
+    max_rows: int = MAX_ROWS,
 ) -> tuple[ImportResult, ImportBatch]:
     """Import one .xlsx of `kind` (people, houses, entities). See the module docstring."""
     if kind not in IMPORTERS:
@@ -828,7 +834,7 @@ def basedata_import(
     if not access.may_edit(actor):
         raise Forbidden("您的角色不能导入基础数据。")
     importer = IMPORTERS[kind](actor)
-    sheet = read_sheet(data, importer.layout)
+    sheet = read_sheet(data, importer.layout, max_rows)
     with transaction.atomic():
         for row in sheet.rows:
             if row.ok:

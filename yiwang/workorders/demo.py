@@ -246,11 +246,11 @@ def _scenarios(d: _Demo):
             actor=u["zhifa"],
             order=o,
             version=o.version,
-            departments=[_dept("社区治理局").pk],
-            note="请社区治理局协助联系业主、核实产权。",
+            departments=[_dept("安全生产监督管理局").pk],
+            note="彩钢板房存在消防隐患，请安监局到场协同检查。",
         )
 
-    def near_deadline():  # 3 working days, reported 3 working days ago at 09:00: yellow
+    def near_deadline():  # 5 working days, reported 5 working days ago at 16:00: yellow
         o = d.create(
             "06",
             actor=None,
@@ -260,7 +260,7 @@ def _scenarios(d: _Demo):
             lon=POINTS[0][0],
             lat=POINTS[0][1],
             category="12345-0102",
-            reported_at=_workdays_ago(4, hour=16),
+            reported_at=_workdays_ago(5, hour=16),
         )
         d.dispatched(o, "社区治理局")
 

@@ -72,8 +72,9 @@ def test_restaurant_bundle_from_application_to_rating(page, desk_page, users):
         if key == "photo":
             inp.set_input_files({"name": "photo.png", "mimeType": "image/png", "buffer": PNG})
         else:
-            inp.set_input_files({"name": f"{key}.pdf", "mimeType": "application/pdf",
-                                 "buffer": PDF})  # fmt: skip
+            inp.set_input_files(
+                {"name": f"{key}.pdf", "mimeType": "application/pdf", "buffer": PDF}
+            )
     pg.click("button:has-text('提交申请')")
     pg.wait_for_selector("text=已提交")
     app = Application.objects.get(kind="bundle")
@@ -123,16 +124,20 @@ def test_missing_material_notice_on_phone(page, users):
 
     app = submit_restaurant(users)
     services.application_request_materials(
-        actor=users["window"], application=app, version=app.version,
+        actor=users["window"],
+        application=app,
+        version=app.version,
         gaps=[{"key": "health_cert", "reason": "已过期"}, {"key": "photo", "reason": "非白底"}],
-    )  # fmt: skip
+    )
     pg = page
     browser_login(pg, "resident")
     pg.goto(pg.base_url + f"/approvals/applications/{app.pk}/")
     gaps = pg.inner_text("ol.gaps")
     assert "从业人员健康证明：已过期" in gaps and "非白底" in gaps
-    for key, payload in [("health_cert", ("h.pdf", "application/pdf", PDF)),
-                         ("photo", ("p.png", "image/png", PNG))]:  # fmt: skip
+    for key, payload in [
+        ("health_cert", ("h.pdf", "application/pdf", PDF)),
+        ("photo", ("p.png", "image/png", PNG)),
+    ]:
         pg.select_option("form.upload-form select[name=key]", key)
         pg.set_input_files(
             "form.upload-form input[type=file]",

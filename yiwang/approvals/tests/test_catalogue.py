@@ -24,17 +24,27 @@ def test_demo_catalogue_has_the_national_fields(catalogue):
     types = set(ServiceItem.objects.values_list("item_type", flat=True))
     assert {"01", "05", "07", "20"} <= types
     names = set(ServiceItem.objects.values_list("name", flat=True))
-    for area in ["灵活就业人员参保登记", "城乡居民基本医疗保险参保登记", "最低生活保障审核确认",
-                 "生育登记", "残疾人证新办申请", "退役军人和其他优抚对象优待证申领",
-                 "食品经营许可（小餐饮）"]:  # fmt: skip
+    for area in [
+        "灵活就业人员参保登记",
+        "城乡居民基本医疗保险参保登记",
+        "最低生活保障审核确认",
+        "生育登记",
+        "残疾人证新办申请",
+        "退役军人和其他优抚对象优待证申领",
+        "食品经营许可（小餐饮）",
+    ]:
         assert area in names
     assert Bundle.objects.count() == 4
 
 
 def test_load_is_idempotent_and_publishes_flow_only_on_change(catalogue, users):
     flows = StepFlow.objects.count()
-    result = catalogue_load(actor=users["admin"], items=ITEMS, bundles=BUNDLES,
-                            street=users["window"].memberships.first().org_unit)  # fmt: skip
+    result = catalogue_load(
+        actor=users["admin"],
+        items=ITEMS,
+        bundles=BUNDLES,
+        street=users["window"].memberships.first().org_unit,
+    )
     assert result.items_created == 0 and result.flows_published == 0
     assert StepFlow.objects.count() == flows
     changed = [dict(i) for i in ITEMS]
@@ -50,14 +60,28 @@ def test_load_is_idempotent_and_publishes_flow_only_on_change(catalogue, users):
 def test_load_is_all_or_nothing(catalogue, users):
     before = (ServiceItem.objects.count(), ItemMaterial.objects.count())
     bad = [
-        {"code": "X-1", "name": "新事项", "item_type": "01", "affair_type": "2",
-         "promised_limit_days": 3, "department": "经济发展局", "materials": []},
-        {"code": "X-2", "name": "坏事项", "item_type": "99", "affair_type": "2",
-         "department": "不存在局", "steps": [{"name": "s", "condition": {"op": "eval"}}]},
-    ]  # fmt: skip
+        {
+            "code": "X-1",
+            "name": "新事项",
+            "item_type": "01",
+            "affair_type": "2",
+            "promised_limit_days": 3,
+            "department": "经济发展局",
+            "materials": [],
+        },
+        {
+            "code": "X-2",
+            "name": "坏事项",
+            "item_type": "99",
+            "affair_type": "2",
+            "department": "不存在局",
+            "steps": [{"name": "s", "condition": {"op": "eval"}}],
+        },
+    ]
     with pytest.raises(ValidationFailed) as exc:
-        catalogue_load(actor=users["admin"], items=bad,
-                       street=users["window"].memberships.first().org_unit)  # fmt: skip
+        catalogue_load(
+            actor=users["admin"], items=bad, street=users["window"].memberships.first().org_unit
+        )
     problems = " ".join(exc.value.fields["items[X-2]"])
     assert "事项类型" in problems and "找不到部门" in problems and "适用条件" in problems
     assert (ServiceItem.objects.count(), ItemMaterial.objects.count()) == before
@@ -75,13 +99,19 @@ def test_bundle_merge_rules(catalogue):
 
 
 def test_clean_form_types():
-    fields = [{"name": "n", "label": "数", "type": "number", "required": True},
-              {"name": "d", "label": "日", "type": "date"},
-              {"name": "c", "label": "选", "type": "choice", "options": ["甲", "乙"]},
-              {"name": "b", "label": "是否", "type": "bool"},
-              {"name": "u", "label": "信用代码", "type": "uscc"}]  # fmt: skip
+    fields = [
+        {"name": "n", "label": "数", "type": "number", "required": True},
+        {"name": "d", "label": "日", "type": "date"},
+        {"name": "c", "label": "选", "type": "choice", "options": ["甲", "乙"]},
+        {"name": "b", "label": "是否", "type": "bool"},
+        {"name": "u", "label": "信用代码", "type": "uscc"},
+    ]
     assert clean_form(fields, {"n": "3", "d": "2026-01-02", "c": "甲", "b": "是", "zz": 1}) == {
-        "n": 3, "d": "2026-01-02", "c": "甲", "b": True}  # fmt: skip
+        "n": 3,
+        "d": "2026-01-02",
+        "c": "甲",
+        "b": True,
+    }
     with pytest.raises(ValidationFailed) as exc:
         clean_form(fields, {"n": "", "d": "2026-13-01", "c": "丙", "b": "也许", "u": "123"})
     assert set(exc.value.fields) == {"n", "d", "c", "b", "u"}
@@ -101,8 +131,12 @@ def test_xlsx_round_trip(catalogue, users):
     assert food["steps"][1]["condition"]["any"][1] == {"field": "area", "op": "gt", "value": 50}
     assert len(bundles) == 4
     street = users["window"].memberships.first().org_unit
-    result = catalogue_load(actor=users["admin"], items=[i for i in items if i["code"]
-                            .startswith("320576052")], bundles=bundles, street=street)  # fmt: skip
+    result = catalogue_load(
+        actor=users["admin"],
+        items=[i for i in items if i["code"].startswith("320576052")],
+        bundles=bundles,
+        street=street,
+    )
     assert result.items_created == 0 and result.flows_published == 0
 
 

@@ -16,8 +16,12 @@ def test_bench_runs_in_a_throwaway_database(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "MEDIA_ROOT": str(tmp_path / "m")}
     done = subprocess.run(
         [sys.executable, "-m", "yiwang.cli", "bench", "approvals", "--applications", "3"],
-        env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["applications"] == 3 and result["bundle"] == "开办小餐饮店"

@@ -23,12 +23,26 @@ FORM = {"area": 60, "cooking": "热食类食品制售", "tags": ["夜宵"], "lit
         ({"field": "note", "op": "empty"}, True),
         ({"field": "missing", "op": "gt", "value": 1}, False),
         ({"field": "missing", "op": "ne", "value": 1}, True),
-        ({"all": [{"field": "area", "op": "gt", "value": 50},
-                  {"not": {"field": "lit", "op": "eq", "value": True}}]}, True),
-        ({"any": [{"field": "area", "op": "lt", "value": 10},
-                  {"field": "cooking", "op": "not_in", "value": ["热食类食品制售"]}]}, False),
+        (
+            {
+                "all": [
+                    {"field": "area", "op": "gt", "value": 50},
+                    {"not": {"field": "lit", "op": "eq", "value": True}},
+                ]
+            },
+            True,
+        ),
+        (
+            {
+                "any": [
+                    {"field": "area", "op": "lt", "value": 10},
+                    {"field": "cooking", "op": "not_in", "value": ["热食类食品制售"]},
+                ]
+            },
+            False,
+        ),
     ],
-)  # fmt: skip
+)
 def test_evaluate(rule, expected):
     validate_rule(rule)
     assert evaluate(rule, FORM) is expected
@@ -67,8 +81,12 @@ def test_depth_limit():
         st.one_of(st.integers(), st.text(max_size=5), st.none(), st.booleans()),
     )
 )
-def test_evaluate_never_raises_on_any_form(form):  # fmt: skip
-    rule = {"any": [{"field": "area", "op": "gte", "value": 10},
-                    {"field": "cooking", "op": "contains", "value": "热"},
-                    {"field": "x", "op": "in", "value": [1, "a"]}]}  # fmt: skip
+def test_evaluate_never_raises_on_any_form(form):
+    rule = {
+        "any": [
+            {"field": "area", "op": "gte", "value": 10},
+            {"field": "cooking", "op": "contains", "value": "热"},
+            {"field": "x", "op": "in", "value": [1, "a"]},
+        ]
+    }
     assert evaluate(rule, form) in (True, False)

@@ -614,25 +614,42 @@ def test_home_service_by_party_specialist_counts_no_visit(users):
     street = users["window"].memberships.first().org_unit
     specialist = make_user("zhuanyuan", roles=[(street, Role.PARTY_SPECIALIST)])
     app = services.application_submit(
-        actor=specialist, channel="home", item="320576052-05-0401",
+        actor=specialist,
+        channel="home",
+        item="320576052-05-0401",
         applicant={"name": "李奶奶", "phone": "13800001111"},
-        form={"applicant_name": "李奶奶", "id_number": "11010519491231002X",
-              "phone": "13800001111", "address": "东社区3幢", "family_size": 1,
-              "monthly_income": 600},
-        materials=[services.MaterialInput(key=k, paper=True)
-                   for k in ["id_card", "hukou", "income_statement", "hardship_proof"]],
-    )  # fmt: skip
+        form={
+            "applicant_name": "李奶奶",
+            "id_number": "11010519491231002X",
+            "phone": "13800001111",
+            "address": "东社区3幢",
+            "family_size": 1,
+            "monthly_income": 600,
+        },
+        materials=[
+            services.MaterialInput(key=k, paper=True)
+            for k in ["id_card", "hukou", "income_statement", "hardship_proof"]
+        ],
+    )
     assert app.channel == "home" and app.visits == 0 and app.applicant is None
     with pytest.raises(Forbidden):
         services.application_submit(
-            actor=users["resident"], channel="home", item="320576052-05-0401",
-            applicant={"name": "x"}, form={},
-        )  # fmt: skip
+            actor=users["resident"],
+            channel="home",
+            item="320576052-05-0401",
+            applicant={"name": "x"},
+            form={},
+        )
     # online applicants cannot claim paper materials
     with pytest.raises(ValidationFailed):
         services.application_submit(
-            actor=users["resident"], item="320576052-20-0201",
-            form={"applicant_name": "刘居民", "id_number": "11010519491231002X",
-                  "phone": "13912345678", "address": "星华街1号"},
+            actor=users["resident"],
+            item="320576052-20-0201",
+            form={
+                "applicant_name": "刘居民",
+                "id_number": "11010519491231002X",
+                "phone": "13912345678",
+                "address": "星华街1号",
+            },
             materials=[services.MaterialInput(key="id_card", paper=True)],
-        )  # fmt: skip
+        )

@@ -12,8 +12,17 @@ from yiwang.approvals.tests.conftest import PDF, PNG, restaurant_form, submit_re
 
 pytestmark = pytest.mark.django_db
 
-KEYS = ["id_card", "premises_proof", "photo", "layout_plan", "food_safety_rules", "health_cert",
-        "sign_design", "owner_consent", "drainage_plan"]  # fmt: skip
+KEYS = [
+    "id_card",
+    "premises_proof",
+    "photo",
+    "layout_plan",
+    "food_safety_rules",
+    "health_cert",
+    "sign_design",
+    "owner_consent",
+    "drainage_plan",
+]
 
 
 def login(client, user):
@@ -86,16 +95,32 @@ def test_window_queue_check_form_one_notice_then_accept(client, users):
     page = text(client.get(f"/approvals/window/{app.pk}/"))
     assert "一次性告知" in page and "从业人员健康证明" in page
     # the clerk ticks two gaps and presses 受理 by mistake: refused, nothing changes
-    r = client.post(f"/approvals/applications/{app.pk}/act/", {
-        "action": "accept", "version": app.version, "gap.health_cert": "1",
-        "reason.health_cert": "已过期"}, follow=True)  # fmt: skip
+    r = client.post(
+        f"/approvals/applications/{app.pk}/act/",
+        {
+            "action": "accept",
+            "version": app.version,
+            "gap.health_cert": "1",
+            "reason.health_cert": "已过期",
+        },
+        follow=True,
+    )
     assert "一次性告知" in text(r)
     app.refresh_from_db()
     assert app.status == "submitted"
-    r = client.post(f"/approvals/applications/{app.pk}/act/", {
-        "action": "request_materials", "version": app.version, "gap.health_cert": "1",
-        "reason.health_cert": "已过期", "gap.photo": "1", "reason.photo": "非白底",
-        "next": "/approvals/window/"}, follow=True)  # fmt: skip
+    r = client.post(
+        f"/approvals/applications/{app.pk}/act/",
+        {
+            "action": "request_materials",
+            "version": app.version,
+            "gap.health_cert": "1",
+            "reason.health_cert": "已过期",
+            "gap.photo": "1",
+            "reason.photo": "非白底",
+            "next": "/approvals/window/",
+        },
+        follow=True,
+    )
     assert "已一次性告知 2 项补正材料" in text(r)
     app.refresh_from_db()
     assert app.status == "needs_materials" and len(app.missing_materials) == 2
@@ -104,19 +129,25 @@ def test_window_queue_check_form_one_notice_then_accept(client, users):
     login(client, users["resident"])
     page = text(client.get(f"/approvals/applications/{app.pk}/"))
     assert "从业人员健康证明：已过期" in page and "补正完毕" in page
-    for key, f in [("health_cert", SimpleUploadedFile("h.pdf", PDF)),
-                   ("photo", SimpleUploadedFile("p.png", PNG))]:  # fmt: skip
-        client.post(f"/approvals/applications/{app.pk}/act/",
-                    {"action": "upload", "key": key, "file": f})  # fmt: skip
+    for key, f in [
+        ("health_cert", SimpleUploadedFile("h.pdf", PDF)),
+        ("photo", SimpleUploadedFile("p.png", PNG)),
+    ]:
+        client.post(
+            f"/approvals/applications/{app.pk}/act/", {"action": "upload", "key": key, "file": f}
+        )
     app.refresh_from_db()
-    client.post(f"/approvals/applications/{app.pk}/act/",
-                {"action": "supplement", "version": app.version})  # fmt: skip
+    client.post(
+        f"/approvals/applications/{app.pk}/act/", {"action": "supplement", "version": app.version}
+    )
     app.refresh_from_db()
     assert app.status == "submitted"
 
     login(client, users["window"])
-    client.post(f"/approvals/applications/{app.pk}/act/",
-                {"action": "accept", "version": app.version, "visit": "1"})  # fmt: skip
+    client.post(
+        f"/approvals/applications/{app.pk}/act/",
+        {"action": "accept", "version": app.version, "visit": "1"},
+    )
     app.refresh_from_db()
     assert app.status == "reviewing" and app.visits == 1
 
@@ -165,14 +196,20 @@ def test_home_page_workbench_links(client, users):
 
 def test_rating_and_rectification_pages(client, users):
     app = services.application_submit(
-        actor=users["resident"], item="320576052-20-0201",
-        form={"applicant_name": "刘居民", "id_number": "11010519491231002X",
-              "phone": "13912345678", "address": "星华街1号"},
+        actor=users["resident"],
+        item="320576052-20-0201",
+        form={
+            "applicant_name": "刘居民",
+            "id_number": "11010519491231002X",
+            "phone": "13912345678",
+            "address": "星华街1号",
+        },
         materials=[services.MaterialInput(key="id_card", filename="i.pdf", content=PDF)],
-    )  # fmt: skip
+    )
     app = services.application_accept(actor=users["window"], application=app, version=1)
-    services.application_deliver(actor=users["window"], application=app, version=app.version,
-                                 method="electronic")  # fmt: skip
+    services.application_deliver(
+        actor=users["window"], application=app, version=app.version, method="electronic"
+    )
     app.refresh_from_db()
     login(client, users["resident"])
     assert "请评价本次服务" in text(client.get(f"/approvals/applications/{app.pk}/"))
@@ -188,9 +225,16 @@ def test_rating_and_rectification_pages(client, users):
         "/approvals/rectifications/",
         {"id": rect.pk, "action": "follow_up", "kind": "callback", "note": "已回访"},
     )
-    client.post("/approvals/rectifications/", {"id": rect.pk, "action": "close",
-                                               "version": rect.version, "outcome": "fixed",
-                                               "result": "增开窗口"})  # fmt: skip
+    client.post(
+        "/approvals/rectifications/",
+        {
+            "id": rect.pk,
+            "action": "close",
+            "version": rect.version,
+            "outcome": "fixed",
+            "result": "增开窗口",
+        },
+    )
     rect.refresh_from_db()
     assert rect.state == "closed" and rect.follow_ups.count() == 2
 
@@ -206,10 +250,19 @@ def test_window_clerk_applies_on_behalf_with_paper_materials(client, users):
     login(client, users["window"])
     page = text(client.get("/approvals/apply/item/320576052-20-0406/"))
     assert "窗口代为申报" in page and "已收取纸质件" in page
-    r = client.post("/approvals/apply/item/320576052-20-0406/", {
-        "channel": "window", "applicant.name": "张阿婆", "applicant.phone": "13800001111",
-        "applicant_name": "张阿婆", "id_number": "11010519491231002X", "phone": "13800001111",
-        "paper.id_card": "1", "paper.photo": "1"})  # fmt: skip
+    r = client.post(
+        "/approvals/apply/item/320576052-20-0406/",
+        {
+            "channel": "window",
+            "applicant.name": "张阿婆",
+            "applicant.phone": "13800001111",
+            "applicant_name": "张阿婆",
+            "id_number": "11010519491231002X",
+            "phone": "13800001111",
+            "paper.id_card": "1",
+            "paper.photo": "1",
+        },
+    )
     app = Application.objects.get()
     assert r["Location"] == f"/approvals/window/{app.pk}/"
     assert app.channel == "window" and app.visits == 1 and app.submitted_by == users["window"]
@@ -222,7 +275,11 @@ def test_admin_pages_load(client, users):
     login(client, users["admin"])
     app = submit_restaurant(users)
     bundle = Bundle.objects.get(name="开办小餐饮店")
-    for url in ["/admin/approvals/serviceitem/", "/admin/approvals/application/",
-                f"/admin/approvals/application/{app.pk}/change/",
-                f"/admin/approvals/bundle/{bundle.pk}/change/", "/admin/approvals/stepflow/"]:  # fmt: skip
+    for url in [
+        "/admin/approvals/serviceitem/",
+        "/admin/approvals/application/",
+        f"/admin/approvals/application/{app.pk}/change/",
+        f"/admin/approvals/bundle/{bundle.pk}/change/",
+        "/admin/approvals/stepflow/",
+    ]:
         assert client.get(url).status_code == 200, url

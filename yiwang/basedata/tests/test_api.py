@@ -263,3 +263,38 @@ def test_openapi_schema_includes_basedata(world, client_for):
     assert "/api/v1/basedata/people/{id}/reveal/" in paths or any(
         p.startswith("/api/v1/basedata/people/") and p.endswith("/reveal/") for p in paths
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/people/99999999999999999999999/",
+        "/people/?household=99999999999999999999999",
+        "/people/?page=abc",
+        "/houses/?kind=castle",
+        "/export/houses/?kind=castle",
+        "/grid-load/?street=320571001&min_area=-1",
+        "/grid-load/?street=320571001&min=99999999999999999999&max=1",
+    ],
+)
+def test_odd_queries_answer_4xx_not_500(world, client_for, url):
+    resp = client_for(world.users["admin"]).get(BASE + url)
+    assert 400 <= resp.status_code < 500, resp.content
+    assert "error" in resp.json()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"address": "测试路1号", "lon": 200, "lat": 31},
+        {"address": "测试路1号", "lon": 120.005},
+        {"address": "测试路1号", "lon": 120.005, "lat": 31.005, "kind": "城堡"},
+        {"address": "", "grid": GRID_A},
+        {"address": "x" * 201, "grid": GRID_A},
+        {"address": "测试路1号", "grid": "not-a-grid"},
+    ],
+)
+def test_bad_house_input_is_400(world, client_for, body):
+    resp = client_for(world.users["admin"]).post(f"{BASE}/houses/", body, format="json")
+    assert resp.status_code == 400, resp.content
+    assert resp.json()["error"]["fields"]

@@ -326,3 +326,9 @@ def test_workbook_written_with_numbers_for_phone_and_grid(world):
     wb.save(buf)
     result, _ = run(world, buf.getvalue())
     assert result.created == 1 and Person.objects.get().phone == "13812345678"
+
+
+def test_too_many_rows_is_a_file_error(world):
+    with pytest.raises(FileRejected) as exc:
+        run(world, xlsx_bytes(PEOPLE_HEADERS, [person_row(n) for n in range(1, 4)]), max_rows=2)
+    assert "超过 2 行" in exc.value.message and Person.objects.count() == 0

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from yiwang.integrations.models import Open311Submission
-from yiwang.integrations.tests.conftest import API_KEY, IN_GRID_A, IN_GRID_B, png_bytes
+from yiwang.integrations.tests.conftest import API_KEY, IN_GRID_A, png_bytes
 
 BASE = "/open311/v2"
 TEXT = "青剑湖路口有一辆黑色轿车长期占用消防通道，影响通行。"
@@ -358,9 +358,9 @@ def test_a_file_that_is_not_an_image_is_refused(client, o311):
         {"api_key": API_KEY, "service_code": "09009", **IN_GRID_A, "media": fake},
     )
     assert response.status_code == 400
-    assert "media" in response.json()[0]["description"] or "图片" in response.json()[0][
-        "description"
-    ]
+    assert (
+        "media" in response.json()[0]["description"] or "图片" in response.json()[0]["description"]
+    )
     assert WorkOrder.objects.count() == 0
 
 

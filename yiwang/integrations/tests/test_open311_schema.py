@@ -30,7 +30,6 @@ CHECKS = [
 ]
 
 
-
 def _load_schema():
     from yiwang.wsgi import application
 

@@ -37,8 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--applications", type=int, default=200)
         parser.add_argument("--bundle", default="", help="一件事编码（默认：开办小餐饮店）")
         parser.add_argument("--memory", action="store_true", help="SQLite 内存库（默认临时文件）")
-        parser.add_argument("--bad-every", type=int, default=10,
-                            help="每 N 件给一次差评（开整改单），0 为不给")  # fmt: skip
+        parser.add_argument(
+            "--bad-every", type=int, default=10, help="每 N 件给一次差评（开整改单），0 为不给"
+        )
 
     def handle(self, *args, applications, bundle, memory, bad_every, **options):
         if applications < 1:
@@ -63,8 +64,11 @@ class Command(BaseCommand):
         finally:
             conn.settings_dict["TEST"] = test_settings
             shutil.rmtree(tmp, ignore_errors=True)
-        engine = ("sqlite (memory)" if memory else "sqlite (temporary file, WAL)") if sqlite else (
-            f"{conn.vendor} (throwaway database)")  # fmt: skip
+        engine = (
+            ("sqlite (memory)" if memory else "sqlite (temporary file, WAL)")
+            if sqlite
+            else (f"{conn.vendor} (throwaway database)")
+        )
         result["database"] = engine
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
@@ -116,12 +120,16 @@ class Command(BaseCommand):
                 t4 = time.perf_counter()
                 bad = bad_every and (i + 1) % bad_every == 0
                 services.application_rate(
-                    actor=resident, application=app, version=app.version,
-                    level=2 if bad else 5, comment="等待时间偏长" if bad else "",
-                )  # fmt: skip
+                    actor=resident,
+                    application=app,
+                    version=app.version,
+                    level=2 if bad else 5,
+                    comment="等待时间偏长" if bad else "",
+                )
                 t5 = time.perf_counter()
-                for name, dt_ in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
-                                     strict=True):  # fmt: skip
+                for name, dt_ in zip(
+                    phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True
+                ):
                     phases[name] += dt_
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
@@ -151,13 +159,20 @@ def _build_world() -> dict:
     from yiwang.approvals.catalogue import catalogue_load
     from yiwang.approvals.demo_catalogue import BUNDLES, ITEMS, STREET
 
-    district = OrgUnit.objects.create(name="苏州工业园区", code="320576", kind="district",
-                                      region_code="320576")  # fmt: skip
-    street = OrgUnit.objects.create(name="唯亭街道", code=STREET, kind="street", parent=district,
-                                    region_code=STREET)  # fmt: skip
+    district = OrgUnit.objects.create(
+        name="苏州工业园区", code="320576", kind="district", region_code="320576"
+    )
+    street = OrgUnit.objects.create(
+        name="唯亭街道", code=STREET, kind="street", parent=district, region_code=STREET
+    )
     depts = {}
-    for suffix, name in [("D03", "经济发展局"), ("D04", "社会事业局"), ("D05", "综合行政执法局"),
-                         ("D07", "社区治理局"), ("C01", "为民服务中心")]:  # fmt: skip
+    for suffix, name in [
+        ("D03", "经济发展局"),
+        ("D04", "社会事业局"),
+        ("D05", "综合行政执法局"),
+        ("D07", "社区治理局"),
+        ("C01", "为民服务中心"),
+    ]:
         depts[name] = OrgUnit.objects.create(
             name=name, code=f"{STREET}-{suffix}", kind="department", parent=street
         )
@@ -185,9 +200,16 @@ def _sample(bundle):
     from yiwang.approvals import services
     from yiwang.approvals.catalogue import fields_for, requirements_for
 
-    values = {"text": "唯亭星华街88号", "textarea": "说明", "number": 30, "date": "2026-11-01",
-              "bool": False, "id_number": "11010519491231002X", "phone": "13912345678",
-              "uscc": "91320594MA1MXXXX1X"}  # fmt: skip
+    values = {
+        "text": "唯亭星华街88号",
+        "textarea": "说明",
+        "number": 30,
+        "date": "2026-11-01",
+        "bool": False,
+        "id_number": "11010519491231002X",
+        "phone": "13912345678",
+        "uscc": "91320594MA1MXXXX1X",
+    }
     form = {}
     for f in fields_for(bundle=bundle):
         if f.get("type") == "choice":
