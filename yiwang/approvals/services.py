@@ -210,7 +210,7 @@ def _locked(app: Application) -> Application:
     """Re-read the row under a write lock (a no-op lock on SQLite, whose IMMEDIATE transactions
     already serialise writers); the version the client sent is checked against this read."""
     fresh = (
-        A.objects.select_for_update()
+        A.objects.select_for_update(of=("self",))
         .select_related("item", "bundle", "street")
         .defer("applicant_phone", "applicant_id_number", "form_private")  # decrypted on use
         .get(pk=app.pk)
@@ -407,6 +407,8 @@ def _resolve_street(actor, street, channel) -> OrgUnit:
             )
         )
         ids = streets_of(actor, *roles)
+        if not ids and channel != A.Channel.ONLINE and not actor.is_superuser:
+            raise Forbidden("只有综窗人员或党群专员可以代为申报。", code=E.NOT_WINDOW_CLERK)
         if len(ids) != 1:
             raise ValidationFailed("请选择办理街道 street。", fields={"street": ["必填"]})
         unit = OrgUnit.objects.get(pk=next(iter(ids)))
@@ -805,7 +807,7 @@ def application_accept(
 
 def _active_step(app: Application) -> ApplicationStep | None:
     return (
-        ApplicationStep.objects.select_for_update()
+        ApplicationStep.objects.select_for_update(of=("self",))
         .filter(application=app, state=ApplicationStep.State.ACTIVE)
         .first()
     )
@@ -944,7 +946,7 @@ def application_supplement(
     _transition(app.supplement, target=target)
     _save(app, fields)
     if app.parent_id and paused:
-        parent = A.objects.select_for_update().get(pk=app.parent_id)
+        parent = A.objects.select_for_update(of=("self",)).get(pk=app.parent_id)
         if parent.deadline is None or (app.deadline and app.deadline > parent.deadline):
             A.objects.filter(pk=parent.pk).update(deadline=app.deadline, version=F("version") + 1)
     rec = _Recorder(actor, now)
@@ -1036,7 +1038,7 @@ def _step_holder_guard(actor, app: Application, *, with_pending: bool = False):
     if app.kind == A.Kind.BUNDLE:
         raise Conflict("一件事的审查在各子件上办理。", code=E.USE_PARENT)
     rows = list(
-        ApplicationStep.objects.select_for_update()
+        ApplicationStep.objects.select_for_update(of=("self",))
         .select_related("department")
         .filter(
             application=app,
@@ -1062,7 +1064,7 @@ def _conclude_parent(child: Application, rec: _Recorder, now) -> None:
     """When the last child of a bundle is decided, the parent concludes. The parent row is
     locked before the siblings are read, so two siblings finishing at once serialise here and
     the later one sees the other's decision (READ COMMITTED reads after the lock)."""
-    parent = A.objects.select_for_update().get(pk=child.parent_id)
+    parent = A.objects.select_for_update(of=("self",)).get(pk=child.parent_id)
     statuses = list(A.objects.filter(parent_id=parent.pk).values_list("status", flat=True))
     if any(s not in (S.APPROVED, S.DENIED) for s in statuses) or parent.status != S.REVIEWING:
         return
@@ -1378,7 +1380,7 @@ def rectification_follow_up(
 ) -> RectificationFollowUp:
     """Record a 回访 or the progress of a rectification."""
     rect = (
-        Rectification.objects.select_for_update()
+        Rectification.objects.select_for_update(of=("self",))
         .select_related("application")
         .get(pk=rectification.pk)
     )
@@ -1403,7 +1405,7 @@ def rectification_close(
 ) -> Rectification:
     """整改办结: fixed, explained (no legal basis to change), or appealed (误评/恶意差评)."""
     rect = (
-        Rectification.objects.select_for_update()
+        Rectification.objects.select_for_update(of=("self",))
         .select_related("application")
         .get(pk=rectification.pk)
     )

@@ -196,7 +196,6 @@ class HouseSerializer(serializers.ModelSerializer):
 class EntitySerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     phone_masked = serializers.CharField(read_only=True)
-    legal_rep = serializers.SerializerMethodField()
     grid = serializers.SerializerMethodField()
 
     class Meta:
@@ -217,9 +216,6 @@ class EntitySerializer(serializers.ModelSerializer):
             "version",
             "updated_at",
         ]
-
-    def get_legal_rep(self, obj) -> str:
-        return obj.legal_rep if self.context.get("names") else mask_name(obj.legal_rep)
 
     def get_grid(self, obj) -> dict:
         return _ref(obj.grid)

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from yiwang.basedata import access, selectors
 from yiwang.basedata.importing import error_report_rows
-from yiwang.basedata.models import ImportBatch, Person
+from yiwang.basedata.models import ImportBatch
 from yiwang.basedata.sheets import INSTRUCTIONS_SHEET, LAYOUTS, REPORT_HEADERS, Layout
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Forbidden, ValidationFailed
@@ -141,7 +141,7 @@ def _entity_rows(qs, *, unmasked: bool, names: bool):
             e.name,
             e.uscc,
             e.get_kind_display(),
-            e.legal_rep if names else mask_name(e.legal_rep),
+            e.legal_rep,  # public in the enterprise credit register (公示), not masked
             e.phone if unmasked else mask_phone(e.phone),
             e.address,
             e.lon,
@@ -257,4 +257,4 @@ def error_report_xlsx(batch: ImportBatch) -> bytes:
     return _save(wb)
 
 
-__all__ = ["XLSX_MIME", "basedata_export", "error_report_xlsx", "template_xlsx", "Person"]
+__all__ = ["XLSX_MIME", "basedata_export", "error_report_xlsx", "template_xlsx"]

@@ -21,7 +21,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from yiwang.basedata import access
@@ -56,12 +56,11 @@ from yiwang.basedata.sheets import (
     INSTRUCTIONS_SHEET,
     PEOPLE,
     REPORT_HEADERS,
-    Column,
     Layout,
     normalize_header,
 )
 from yiwang.core.audit import audit_record, snapshot
-from yiwang.core.errors import Forbidden
+from yiwang.core.errors import Conflict, Forbidden
 from yiwang.core.models import AuditEvent
 from yiwang.core.pii import lookup_hash
 
@@ -835,6 +834,17 @@ def basedata_import(
         raise Forbidden("您的角色不能导入基础数据。")
     importer = IMPORTERS[kind](actor)
     sheet = read_sheet(data, importer.layout, max_rows)
+    try:
+        return _import(importer, sheet, actor=actor, kind=kind, filename=filename, dry_run=dry_run)
+    except IntegrityError:
+        # Another import or clerk registered one of these rows at the same moment.
+        raise Conflict(
+            "导入期间有其他人同时登记了相同的记录，本次未导入任何数据，请重新导入。",
+            code="concurrent_import",
+        )
+
+
+def _import(importer, sheet, *, actor, kind, filename, dry_run):
     with transaction.atomic():
         for row in sheet.rows:
             if row.ok:
@@ -941,4 +951,4 @@ def error_report_rows(batch: ImportBatch) -> tuple[str, list, list]:
     return data["sheet"], data["headers"], data["rows"]
 
 
-__all__ = ["Column", "ImportResult", "basedata_import", "error_report_rows", "read_sheet"]
+__all__ = ["ImportResult", "basedata_import", "error_report_rows", "read_sheet"]

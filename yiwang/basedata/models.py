@@ -323,7 +323,3 @@ class ImportBatch(models.Model):
     @staticmethod
     def scope_q(scope):
         return models.Q(actor_id=scope.user_id)
-
-
-def mask_value(value: str, kind: str) -> str:
-    return mask_id_number(value) if kind == "id_number" else mask_phone(value)

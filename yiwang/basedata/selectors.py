@@ -51,7 +51,8 @@ def person_list(*, user, filters: dict | None = None):
             raise ValidationFailed(
                 "户 household 应为编号（整数）。", fields={"household": ["无效"]}
             )
-        qs = qs.filter(household_id=int(household))
+        value = int(household)
+        qs = qs.filter(household_id=value) if value < 2**63 else qs.none()
     q = str(filters.get("q") or "").strip()
     if q:
         cond = Q(name__icontains=q)

@@ -11,7 +11,9 @@ Imports (`importing.py`) reuse the same checks row by row and write in bulk.
 
 from __future__ import annotations
 
-from django.db import transaction
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yiwang.basedata import access
@@ -161,6 +163,17 @@ def _household_for(actor, household, grid):
     return household
 
 
+@contextmanager
+def _unique(field: str, message: str):
+    """A lost race on a unique column (two clerks registering the same ID at once) is a 409,
+    not a 500: the database's constraint has the last word."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise Conflict(message, code="duplicate", fields={field: [message]})
+
+
 # ---------------------------------------------------------------------------- people
 
 
@@ -196,7 +209,8 @@ def person_create(
             "该身份证号已登记。", code="duplicate", fields={"id_number": ["该身份证号已登记"]}
         )
     person.household = _household_for(actor, household, person.grid)
-    person.save()
+    with _unique("id_number", "该身份证号已登记。"):
+        person.save()
     if tag_rows:
         person.tags.set(tag_rows)
     if person.household and person.relation == Person.Relation.HEAD:
@@ -260,7 +274,8 @@ def person_update(*, actor, person: Person, version, **changes) -> Person:
         target = changes.get("household", person.household)
         person.household = _household_for(actor, target, person.grid)
         fields.add("household")
-    person.bump_version(fields=sorted(fields))
+    with _unique("id_number", "该身份证号已登记。"):
+        person.bump_version(fields=sorted(fields))
     if person.household and person.relation == Person.Relation.HEAD:
         _set_head(actor, person.household, person)
     audit_record(
@@ -397,9 +412,10 @@ def household_create(*, actor, code: str, grid: str, address: str = "", house=No
         raise field_error(exc)
     if Household.objects.filter(code=code).exists():
         raise Conflict("户编号已存在。", code="duplicate", fields={"code": ["已存在"]})
-    household = Household.objects.create(
-        code=code, address=address, grid=region, house=_house_ref(actor, house)
-    )
+    with _unique("code", "户编号已存在。"):
+        household = Household.objects.create(
+            code=code, address=address, grid=region, house=_house_ref(actor, house)
+        )
     audit_record(
         actor=actor,
         action="basedata.household.create",
@@ -486,7 +502,8 @@ def house_create(
         raise field_error(exc)
     if House.objects.filter(address=address).exists():
         raise Conflict("该地址的房屋已登记。", code="duplicate", fields={"address": ["已登记"]})
-    house.save()
+    with _unique("address", "该地址的房屋已登记。"):
+        house.save()
     audit_record(
         actor=actor,
         action="basedata.house.create",
@@ -531,7 +548,8 @@ def house_update(*, actor, house: House, version, **changes) -> House:
             )
     except FieldError as exc:
         raise field_error(exc)
-    house.bump_version(fields=HOUSE_FIELDS)
+    with _unique("address", "该地址的房屋已登记。"):
+        house.bump_version(fields=HOUSE_FIELDS)
     audit_record(
         actor=actor,
         action="basedata.house.update",
@@ -581,7 +599,8 @@ def entity_create(
         raise field_error(exc)
     if LegalEntity.objects.filter(uscc=code).exists():
         raise Conflict("该统一社会信用代码已登记。", code="duplicate", fields={"uscc": ["已登记"]})
-    entity.save()
+    with _unique("uscc", "该统一社会信用代码已登记。"):
+        entity.save()
     audit_record(
         actor=actor, action="basedata.entity.create", target=entity, after=entity_snapshot(entity)
     )

@@ -255,9 +255,8 @@ class GridIndex:
         # Cells that a polygon boundary may cross: every cell within the bounding box of a
         # boundary segment. A point on a boundary always maps to such a cell, because the
         # cell of a coordinate is a monotonic function of it.
-        coords, ring_of = shapely.get_coordinates(
-            shapely.get_rings(self.geoms), return_index=True
-        )
+        rings = shapely.get_rings(shapely.get_parts(self.geoms))  # parts: MultiPolygons too
+        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
         same = ring_of[1:] == ring_of[:-1]
         a, b = coords[:-1][same], coords[1:][same]
         si0, sj0 = cell_of(np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]))

@@ -8,7 +8,7 @@ Columns are found by header name, Chinese or English (case, spaces and underscor
 | time | 来电时间, 受理时间, 登记时间, 留言时间, 时间, time, reported_at | required |
 | text | 诉求内容, 内容, 留言详情, 问题描述, 描述, text, description, content | required |
 | title | 留言主题, 标题, 主题, title, subject | optional, put before the text |
-| address | 地址, 诉求地址, 事发地址, 事发地点, address | optional |
+| address | 地址, 诉求地址, 事发地址, 事发地点, address | optional (without a place: triage) |
 | lon / lat | 经度 / 纬度, lon / lat, lng, longitude / latitude | optional |
 | category | 分类, 类别, 诉求分类, 事项分类, category | optional: a code (09009, 12345-0101) or a name |
 | caller | 来电人, 联系人, 姓名, name | optional, stored encrypted |
@@ -233,6 +233,7 @@ def _import_row(number, row, columns, result, seen, by_code, by_name, actor, unk
             external_id=external_id,
             reporter_name=str(get.get("reporter_name") or ""),
             reporter_phone=str(get.get("reporter_phone") or ""),
+            location_required=False,  # a call without a place still needs handling: triage
         )
     except Conflict as exc:
         if exc.code == "duplicate_external_id":

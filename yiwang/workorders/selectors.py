@@ -270,7 +270,7 @@ def work_order_kpis(
     for status, channel, spot, grid, n in (
         period("reported_at")
         .values_list("status", "channel", "resolved_on_spot", "resolved_in_grid")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     ):
         reported += n
         by_status[status] = by_status.get(status, 0) + n
@@ -287,7 +287,7 @@ def work_order_kpis(
         .exclude(status__in=[S.MERGED, S.CANCELLED])
         .annotate(past=ExpressionWrapper(Q(deadline__lt=now), output_field=BooleanField()))
         .values_list("status", "completed_on_time", "past")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     ):
         due += n
         if status == S.ARCHIVED:
@@ -299,11 +299,11 @@ def work_order_kpis(
     archived_row = (
         period("archived_at")
         .filter(status=S.ARCHIVED)
-        .aggregate(n=Count("pk"), avg=Avg("archived_workdays"))
-    )
+        .aggregate(n=Count("*"), avg=Avg("archived_workdays"))
+    )  # COUNT(*), not COUNT(id): every column read is in the covering index
     satisfied = rated = 0
     for satisfaction, n in (
-        period("rated_at").exclude(satisfaction="").values_list("satisfaction").annotate(n=Count("pk"))
+        period("rated_at").exclude(satisfaction="").values_list("satisfaction").annotate(n=Count("*"))
     ):
         rated += n
         if satisfaction in (

@@ -595,13 +595,15 @@ def work_order_create(
     external_id: str = "",
     idempotency_key: str = "",
     category_source: str | None = None,
+    location_required: bool = True,
 ) -> WorkOrder:
     """Intake (上报): validate, locate the grid, classify, number, route — one transaction.
 
     - `actor`: the user reporting (resident, grid worker, staff) or None for the system
       (imports, integrations); `reporter` defaults to the actor (None = anonymous, with optional
       `reporter_name` / `reporter_phone`, stored encrypted).
-    - `lon`/`lat` (WGS-84) and/or `address` are required; `category` is a small-class code or a
+    - `lon`/`lat` (WGS-84) and/or `address` are required (imports of calls that gave no place
+      pass `location_required=False`: the order waits in triage); `category` is a small-class code or a
       Category (optional: the triage classifier may supply it, see intake.py).
     - `reported_at` only for history-bearing channels (hotline_12345, staff) and the system:
       the deadline counts from it.
@@ -638,7 +640,7 @@ def work_order_create(
     if (lon is None) != (lat is None):
         missing = "lat" if lat is None else "lon"
         raise ValidationFailed("经度和纬度须同时提供。", fields={missing: ["必填"]})
-    if lon is None and not address:
+    if lon is None and not address and location_required:
         raise ValidationFailed(
             "请提供问题位置：经纬度或地址。", fields={"lon": ["必填"], "lat": ["必填"]}
         )

@@ -332,3 +332,43 @@ def test_too_many_rows_is_a_file_error(world):
     with pytest.raises(FileRejected) as exc:
         run(world, xlsx_bytes(PEOPLE_HEADERS, [person_row(n) for n in range(1, 4)]), max_rows=2)
     assert "超过 2 行" in exc.value.message and Person.objects.count() == 0
+
+
+def test_a_concurrent_registration_is_a_conflict_not_a_500(world, monkeypatch):
+    """Someone registers one of the file's people between our check and our write."""
+    from yiwang.basedata.importing import PeopleImporter
+    from yiwang.core.errors import Conflict
+
+    original = PeopleImporter.resolve
+
+    def resolve_then_race(self, rows):
+        original(self, rows)
+        other = Person(name="抢先者", grid=world.regions["A"])
+        other.set_id_number(make_id(2))
+        other.save()
+
+    monkeypatch.setattr(PeopleImporter, "resolve", resolve_then_race)
+    with pytest.raises(Conflict) as exc:
+        run(world, xlsx_bytes(PEOPLE_HEADERS, [person_row(1), person_row(2)]))
+    assert exc.value.status == 409 and not ImportBatch.objects.exists()
+    assert not Person.objects.filter(name=person_row(1)[0]).exists()
+
+
+def test_a_concurrent_create_in_the_service_is_a_conflict(world, monkeypatch):
+    from yiwang.core.errors import Conflict
+
+    real_filter = Person.objects.filter
+
+    class NoDuplicateCheck:
+        def exists(self):
+            return False
+
+    def filter_(*args, **kwargs):
+        if "id_hash" in kwargs:
+            return NoDuplicateCheck()
+        return real_filter(*args, **kwargs)
+
+    services.person_create(actor=None, name="甲", id_number=make_id(1), grid=GRID_A)
+    monkeypatch.setattr(Person.objects, "filter", filter_)
+    with pytest.raises(Conflict):
+        services.person_create(actor=None, name="乙", id_number=make_id(1), grid=GRID_A)

@@ -117,7 +117,7 @@ def test_locate_many_agrees_with_locate(world):
         level=Region.Level.GRID,
         kind=Region.Kind.SPECIAL,
         parent=world.regions["west"],
-        geojson=box(120.005, 31.012, 0.01),
+        geojson=box(120.005, 31.012, 0.01, 0.006),
     )
     rng = random.Random(7)
     points = [(rng.uniform(119.995, 120.025), rng.uniform(30.995, 31.025)) for _ in range(400)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from yiwang.core.errors import ServiceError
@@ -18,8 +18,6 @@ from yiwang.integrations.open311 import documents
 from yiwang.integrations.open311.formats import Open311Error, render, render_error
 from yiwang.integrations.open311.openapi import openapi_document
 from yiwang.integrations.open311.parsing import body_source, parse_filters, parse_request_input
-
-SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 
 
 def open311_endpoint(*methods: str):
@@ -135,6 +133,3 @@ def not_found(request, rest=""):
     return render_error(
         "json", Open311Error(404, "未找到该地址；格式后缀须为 .json 或 .xml (not found)")
     )
-
-
-__all__ = ["HttpResponse"]

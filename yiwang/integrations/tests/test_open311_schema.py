@@ -41,7 +41,23 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def existing(o311):
+def _keep_test_connection():
+    """Calling the WSGI app directly fires request_started/finished, whose
+    close_old_connections would close the connection holding the test's transaction (on
+    PostgreSQL; SQLite's in-memory database ignores it). Django's test client disconnects it
+    the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def existing(o311, _keep_test_connection):
     """Three orders to read back: dispatched with a photo, in triage, archived."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 

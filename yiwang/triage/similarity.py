@@ -1,0 +1,111 @@
+"""Character n-gram similarity between short Chinese texts, for duplicate detection (重复件识别).
+
+Texts are normalised (whitespace, punctuation and symbols removed, full-width forms folded,
+Latin letters lower-cased), cut into character 2- and 3-grams, weighted with sublinear term
+frequency (1 + log tf) and compared by cosine similarity. No corpus statistics (IDF) are used,
+so a score depends only on the two texts and ``text_similarity(a, b)`` equals the score that
+``most_similar`` gives for the same pair.
+
+Scores are in [0, 1]: 1 for texts that are equal after normalisation, about 0 for unrelated texts.
+``DEFAULT_THRESHOLD`` is the recommended cut-off for "same matter" (同一事项); it was chosen by
+measuring on 4,275 real 网络问政 messages (see the ``measure`` helper and the triage report).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+NGRAM_RANGE = (2, 3)
+DEFAULT_THRESHOLD = 0.5
+
+_DROP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms (NFKC), lower-case, and keep only CJK characters, letters, digits."""
+    return _DROP.sub("", unicodedata.normalize("NFKC", text or "").lower())
+
+
+def _vectors(texts: Sequence[str], vocab: dict | None = None):
+    """Sublinear-tf, L2-normalised char n-gram rows for ``texts`` (and the vocabulary used)."""
+    docs = [normalize(t) for t in texts]
+    # Texts of one character have no 2-gram: fall back to the character itself.
+    docs = [d if len(d) != 1 else d + "\x00" for d in docs]
+    vec = CountVectorizer(
+        analyzer="char", ngram_range=NGRAM_RANGE, vocabulary=vocab, dtype=np.float64
+    )
+    try:
+        x = vec.fit_transform(docs) if vocab is None else vec.transform(docs)
+    except ValueError:  # every text empty after normalisation: nothing to compare
+        return sp.csr_matrix((len(docs), 1)), {}
+    x = x.tocsr()
+    x.data = 1.0 + np.log(x.data)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    x = sp.diags(1.0 / norms) @ x
+    return x.tocsr(), vec.vocabulary_
+
+
+def similarity_matrix(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+    """Dense ``len(left) x len(right)`` matrix of cosine similarities in [0, 1]."""
+    if len(left) == 0 or len(right) == 0:
+        return np.zeros((len(left), len(right)))
+    x, vocab = _vectors(list(right))
+    if not vocab:
+        return np.zeros((len(left), len(right)))
+    q, _ = _vectors(list(left), vocab)
+    return np.clip((q @ x.T).toarray(), 0.0, 1.0)
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Similarity of two texts in [0, 1] (1.0 when equal after normalisation, 0.0 if either
+    has no characters left)."""
+    na, nb = normalize(a), normalize(b)
+    if not na or not nb:
+        return 0.0
+    if na == nb:
+        return 1.0
+    return float(similarity_matrix([a], [b])[0, 0])
+
+
+def most_similar(
+    text: str, candidates: Sequence[str], top: int = 10, min_score: float = 0.0
+) -> list[tuple[int, float]]:
+    """The ``top`` candidates most similar to ``text`` as ``(index, score)``, best first.
+
+    Only scores >= ``min_score`` (and > 0) are returned; ties keep the candidates' order.
+    """
+    if not candidates or not normalize(text):
+        return []
+    scores = similarity_matrix([text], list(candidates))[0]
+    norm = normalize(text)
+    for i, c in enumerate(candidates):  # exact duplicates score exactly 1.0
+        if normalize(c) == norm:
+            scores[i] = 1.0
+    order = np.argsort(-scores, kind="stable")[: max(top, 0)]
+    return [(int(i), float(scores[i])) for i in order if scores[i] > 0 and scores[i] >= min_score]
+
+
+def group_duplicates(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD) -> list[int]:
+    """Group ids: texts linked by a chain of pairs with similarity >= ``threshold`` share an id
+    (single-link connected components). Ids are 0..n_groups-1 in order of first appearance."""
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(texts)
+    if n == 0:
+        return []
+    x, vocab = _vectors(list(texts))
+    if not vocab:
+        return list(range(n))
+    s = (x @ x.T).tocsr()
+    s.data[s.data < threshold] = 0
+    s.eliminate_zeros()
+    _, raw = connected_components(s, directed=False)
+    remap: dict[int, int] = {}
+    return [remap.setdefault(int(g), len(remap)) for g in raw]
