@@ -78,3 +78,9 @@ def desk_page(_browser, live_server):
     pg.base_url = live_server.url
     yield pg
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests hash many persona passwords; the slow production hasher is not what they test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

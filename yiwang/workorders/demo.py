@@ -315,8 +315,9 @@ def _scenarios(d: _Demo):
             category="09010",
         )
         o = d.dispatched(o)
+        leader = u["leader"] if o.region_code else u["dispatcher"]  # unplaced: street roles can't
         sv.work_order_supervise(
-            actor=u["leader"], order=o, version=o.version, note="盲道问题群众反映多，请优先处理。"
+            actor=leader, order=o, version=o.version, note="盲道问题群众反映多，请优先处理。"
         )
 
     return [
