@@ -1094,13 +1094,15 @@ def application_approve_step(
     now = _now()
     step.state = ApplicationStep.State.APPROVED
     step.acted_by, step.acted_at, step.opinion = actor, now, opinion
-    step.save(update_fields=["state", "acted_by", "acted_at", "opinion"])
     nxt = pending[0] if pending else None
     if nxt is not None:
         nxt.state = ApplicationStep.State.ACTIVE
         nxt.started_at = now
         nxt.deadline, _ = add_workdays(now, nxt.limit_days)
-        nxt.save(update_fields=["state", "started_at", "deadline"])
+    ApplicationStep.objects.bulk_update(  # one UPDATE for both steps
+        [s for s in (step, nxt) if s is not None],
+        ["state", "acted_by", "acted_at", "opinion", "started_at", "deadline"],
+    )
     before = app.status
     _transition(app.approve_step, last=nxt is None)
     fields = ["status"]

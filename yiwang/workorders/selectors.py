@@ -197,12 +197,25 @@ def kpi_scope_q(user) -> Q | None:
     if scope.is_anonymous:
         return Q(pk__in=[])
     if scope.region_prefixes:
-        return scope.region_q("region_code")
+        return prefix_range_q("region_code", scope.region_prefixes)
     if scope.department_ids and scope.roles & {Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}:
         return Q(primary_department_id__in=scope.department_ids)
     if scope.grid_codes:
-        return scope.region_q("region_code")
+        return prefix_range_q("region_code", scope.grid_codes)
     return Q(reporter_id=scope.user_id)
+
+
+def prefix_range_q(field: str, prefixes) -> Q:
+    """`field` starts with one of the (digit) prefixes, written as a range
+    (`code >= '320576052' AND code < '320576053'`): the same rows as LIKE 'p%' for region
+    codes, but a plain comparison per row and usable by a B-tree index on PostgreSQL."""
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        if not prefix:
+            return Q()
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        q |= Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    return q
 
 
 def work_order_kpis(
@@ -257,7 +270,7 @@ def work_order_kpis(
     if scope is not None:
         base = base.filter(scope)
     if region:
-        base = base.filter(region_code__startswith=region)
+        base = base.filter(prefix_range_q("region_code", [region]))
     if department:
         base = base.filter(primary_department_id=department)
 

@@ -676,3 +676,67 @@ def test_rule_input_is_validated(world, rules):
         sv.responsibility_rule_save(
             actor=admin, category="90001", primary_department=world.street, limit_value=1
         )
+
+
+# --- real concurrency (PostgreSQL: row locks across connections) ------------------------------
+
+
+def _in_threads(n, target):
+    import threading
+
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        from django.db import connection as conn
+
+        try:
+            barrier.wait(timeout=10)
+            results[i] = target(i)
+        except Exception as exc:  # collected and asserted by the test
+            results[i] = exc
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_accepts_and_codes_on_postgresql(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks across connections); run with DATABASE_URL")
+    from yiwang.workorders.tests.conftest import seed_categories
+
+    seed_categories()  # a transactional test starts from a flushed database
+    sv.responsibility_rule_save(
+        actor=world.users["admin"],
+        category="90001",
+        primary_department=world.department,
+        limit_value=3,
+        limit_unit="work_days",
+    )
+    zhifa2 = make_user("zhifa2", roles=[(world.department, "department_staff")])
+    staff = [world.users["zhifa"], zhifa2]
+
+    def report(i):
+        return sv.work_order_create(
+            actor=world.users["grid_a"], description=f"车库住人 {i}", lon=IN_A[0], lat=IN_A[1],
+            category="90001",
+        )  # fmt: skip
+
+    created = _in_threads(6, report)
+    assert all(isinstance(o, WorkOrder) for o in created), created
+    assert len({o.code for o in created}) == 6  # the per-day counter never repeats
+    order = created[0]
+    results = _in_threads(2, lambda i: sv.work_order_accept(actor=staff[i], order=order.pk, version=1))
+    wins = [r for r in results if isinstance(r, WorkOrder)]
+    losses = [r for r in results if isinstance(r, Conflict)]
+    assert len(wins) == 1 and len(losses) == 1, results
+    assert losses[0].status == 409
+    assert fresh(order).version == 2
+    assert order.events.filter(action="accept").count() == 1
