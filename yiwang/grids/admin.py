@@ -131,11 +131,22 @@ class RegionAdmin(admin.ModelAdmin):
         "updated_at",
     )
     fieldsets = [
-        (None, {"fields": ["code", "name", "level", "kind", "special_type", "parent", "is_active"]}),
+        (
+            None,
+            {"fields": ["code", "name", "level", "kind", "special_type", "parent", "is_active"]},
+        ),
         ("边界", {"fields": ["geojson", "area_m2", "bbox_display"]}),
         (
             "校验",
-            {"fields": ["repaired_note", "warnings_display", "version", "created_at", "updated_at"]},
+            {
+                "fields": [
+                    "repaired_note",
+                    "warnings_display",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
         ),
     ]
     list_per_page = 50

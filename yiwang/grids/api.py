@@ -171,7 +171,7 @@ class LocateView(APIView):
         if found is None:
             return Response(self._outside(lon, lat), status=404)
         body = found.as_dict()
-        workers = selectors.grid_workers(Region.objects.get(pk=found.grid.pk))
+        workers = selectors.grid_workers(found.grid)
         body["grid"]["workers"] = WorkerSerializer(workers, many=True).data
         return Response(body)
 

@@ -138,7 +138,9 @@ def build_layout(seed: int = SEED) -> dict:
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
-    name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+    name = (
+        rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+    )
     phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
     return name, phone
 

@@ -340,5 +340,7 @@ def overlap_warning(code: str, name: str, area: float, share: float) -> dict:
         "sibling_name": name,
         "area_m2": round(area, 2),
         "share": round(share, 6),
-        "message": f"与同级区域「{name}」（{code}）重叠 {area:.1f} 平方米（占本区域 {share:.2%}）。",
+        "message": (
+            f"与同级区域「{name}」（{code}）重叠 {area:.1f} 平方米（占本区域 {share:.2%}）。"
+        ),
     }

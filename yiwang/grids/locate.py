@@ -457,7 +457,7 @@ class GridLocator:
             if dirty or self._index is None or signature != self._index.signature:
                 started = time.perf_counter()
                 self._index = GridIndex(self._rows(), signature)
-                logger.info(
+                logger.debug(
                     "grid index rebuilt: %d grids in %.0f ms",
                     len(self._index),
                     (time.perf_counter() - started) * 1000,

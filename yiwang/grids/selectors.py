@@ -52,10 +52,15 @@ def region_get(*, user, code: str) -> Region:
     return access_or_404(qs, user=user, message=NOT_FOUND, code=code)
 
 
+ROLE_ORDER = {GridWorker.Role.HEAD: 0, GridWorker.Role.FULL_TIME: 1, GridWorker.Role.PART_TIME: 2}
+
+
 def grid_workers(region: Region) -> list[GridWorker]:
-    """Active workers of a region, 网格长 first."""
-    order = {GridWorker.Role.HEAD: 0, GridWorker.Role.FULL_TIME: 1, GridWorker.Role.PART_TIME: 2}
+    """Active workers of a region, 网格长 first. Their names and phones are public (posted by
+    regulation), so this read is not scoped."""
     workers = getattr(region, "active_workers", None)
     if workers is None:
-        workers = list(region.workers.filter(is_active=True))
-    return sorted(workers, key=lambda w: (order.get(w.role, 9), w.name))
+        workers = list(
+            GridWorker.objects.filter(region_id=region.pk, is_active=True).select_related("user")
+        )
+    return sorted(workers, key=lambda w: (ROLE_ORDER.get(w.role, 9), w.name))

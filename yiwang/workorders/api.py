@@ -131,7 +131,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             name = reporter.display_name or reporter.username
             if viewer is not None and viewer.pk == obj.reporter_id:
                 return name
-            if reporter.roles() - {Role.RESIDENT}:
+            roles = {m.role for m in reporter.memberships.all()}  # prefetched by the views
+            if roles - {Role.RESIDENT} or reporter.is_staff:
                 return name  # staff and grid workers report in their working capacity
             return mask_name(name)
         return mask_name(obj.reporter_name) if obj.reporter_name else "匿名"
@@ -236,8 +237,18 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
 
 
 def _detail(request, order: WorkOrder, *, warnings=None, status=200, headers=None) -> Response:
-    fresh = selectors.work_order_get(user=request.user, id=order.pk)
-    body = WorkOrderDetailSerializer(fresh, context={"request": request}).data
+    """The order after an action, as the actor now sees it. An action can take the order out of
+    the actor's sight (a department returning it to triage): then the short form, from the
+    service's own result, with `"visible": false`."""
+    try:
+        fresh = selectors.work_order_get(user=request.user, id=order.pk)
+    except NotFound:
+        order.refresh_from_db()
+        body = WorkOrderSerializer(order, context={"request": request}).data
+        body["visible"] = False
+    else:
+        body = WorkOrderDetailSerializer(fresh, context={"request": request}).data
+        body["visible"] = True
     body["warnings"] = list(warnings if warnings is not None else getattr(order, "warnings", []))
     return Response(body, status=status, headers=headers)
 
@@ -330,9 +341,13 @@ class WorkOrderListCreateView(APIView):
         responses=WorkOrderSerializer(many=True),
     )
     def get(self, request):
-        qs = selectors.work_order_list(
-            user=request.user, filters=request.query_params, request=request
-        ).select_related("reporter")
+        qs = (
+            selectors.work_order_list(
+                user=request.user, filters=request.query_params, request=request
+            )
+            .select_related("reporter")
+            .prefetch_related("reporter__memberships")
+        )
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         data = WorkOrderSerializer(
@@ -381,7 +396,9 @@ def _into(request, value):
     text = str(value).strip()
     if text.isdigit():
         return int(text)
-    found = WorkOrder.objects.visible_to(request.user).filter(code=text).values_list("pk", flat=True)
+    found = (
+        WorkOrder.objects.visible_to(request.user).filter(code=text).values_list("pk", flat=True)
+    )
     if not found:
         raise ValidationFailed(f"要并入的工单 {text} 不存在。", fields={"into": ["工单不存在"]})
     return found[0]
@@ -523,7 +540,10 @@ class AssistTaskActionView(APIView):
             raise NotFound("协办任务不存在或无权查看。")
         if action == "accept":
             sv.assist_task_accept(
-                actor=request.user, task=task_id, version=data.get("version"), note=data.get("note") or ""
+                actor=request.user,
+                task=task_id,
+                version=data.get("version"),
+                note=data.get("note") or "",
             )
         elif action == "complete":
             sv.assist_task_complete(

@@ -223,7 +223,11 @@ def _scenarios(d: _Demo):
             )
         o = sv.work_order_verify(actor=u["dispatcher"], order=o, version=o.version, note="照片核实")
         sv.work_order_rate(
-            actor=u["resident"], order=o, version=o.version, satisfaction="satisfied", comment="很及时"
+            actor=u["resident"],
+            order=o,
+            version=o.version,
+            satisfaction="satisfied",
+            comment="很及时",
         )
 
     def building_overdue():  # 15 working days, reported 17 working days ago: red

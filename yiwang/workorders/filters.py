@@ -24,8 +24,12 @@ def sla_q(level: str, now) -> Q:
 
 class WorkOrderFilter(django_filters.FilterSet):
     status = django_filters.CharFilter(method="filter_status", label="状态（可逗号分隔多个）")
-    grid = django_filters.CharFilter(method="filter_region", label="区域编码（网格/社区/街道，前缀匹配）")
-    department = django_filters.NumberFilter(method="filter_department", label="部门 id（主办或协办）")
+    grid = django_filters.CharFilter(
+        method="filter_region", label="区域编码（网格/社区/街道，前缀匹配）"
+    )
+    department = django_filters.NumberFilter(
+        method="filter_department", label="部门 id（主办或协办）"
+    )
     category = django_filters.CharFilter(method="filter_category", label="分类编码（小类或大类）")
     sla = django_filters.ChoiceFilter(choices=WorkOrder.Sla.choices, method="filter_sla")
     q = django_filters.CharFilter(method="filter_q", label="关键词（编号、描述、地址）")

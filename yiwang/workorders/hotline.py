@@ -4,13 +4,13 @@ Columns are found by header name, Chinese or English (case, spaces and underscor
 
 | column | accepted headers | |
 |---|---|---|
-| hotline id | 工单编号, 热线工单编号, 工单号, 编号, 留言编号, hotline_id, external_id, id | required |
+| hotline id | 工单编号, 热线工单编号, 工单号, 编号, 留言编号, hotline_id, id | required |
 | time | 来电时间, 受理时间, 登记时间, 留言时间, 时间, time, reported_at | required |
 | text | 诉求内容, 内容, 留言详情, 问题描述, 描述, text, description, content | required |
 | title | 留言主题, 标题, 主题, title, subject | optional, put before the text |
 | address | 地址, 诉求地址, 事发地址, 事发地点, address | optional (without a place: triage) |
 | lon / lat | 经度 / 纬度, lon / lat, lng, longitude / latitude | optional |
-| category | 分类, 类别, 诉求分类, 事项分类, category | optional: a code (09009, 12345-0101) or a name |
+| category | 分类, 类别, 诉求分类, 事项分类, category | optional: a code (09009) or a name |
 | caller | 来电人, 联系人, 姓名, name | optional, stored encrypted |
 | phone | 来电号码, 联系电话, 电话, phone | optional, stored encrypted |
 
@@ -160,9 +160,9 @@ def import_hotline(path, *, actor=None, unknown_category: str = "triage") -> Imp
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header_at, columns = 0, {}
-        for header_at, row in enumerate(rows, start=1):
+        for number, row in enumerate(rows, start=1):
             if row and any(v not in (None, "") for v in row):
-                columns = map_headers(row)
+                header_at, columns = number, map_headers(row)
                 break
         missing = [LABELS[name] for name in REQUIRED if name not in columns]
         if missing:
@@ -244,7 +244,9 @@ def _import_row(number, row, columns, result, seen, by_code, by_name, actor, unk
         return
     except ServiceError as exc:
         fields = "；".join(f"{k}: {'，'.join(map(str, v))}" for k, v in exc.fields.items())
-        result.errors.append((number, f"{external_id}：{exc.message}" + (f"（{fields}）" if fields else "")))
+        result.errors.append(
+            (number, f"{external_id}：{exc.message}" + (f"（{fields}）" if fields else ""))
+        )
         return
     seen.add(external_id)
     result.created += 1

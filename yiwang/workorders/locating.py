@@ -162,5 +162,7 @@ def _fallback_locate(lon: float, lat: float) -> Located | None:
     for region in sorted(hits, key=lambda r: r.code):
         by_level.setdefault(region.level, region)
     return Located(
-        grid=by_level.get("grid"), community=by_level.get("community"), street=by_level.get("street")
+        grid=by_level.get("grid"),
+        community=by_level.get("community"),
+        street=by_level.get("street"),
     )

@@ -98,7 +98,10 @@ class ResponsibilityRule(models.Model):
         Category, verbose_name="事项小类", on_delete=models.PROTECT, related_name="rules"
     )
     region_prefix = models.CharField(
-        "适用区域编码前缀", max_length=40, blank=True, help_text="空：全辖区；可填街道/社区/网格编码"
+        "适用区域编码前缀",
+        max_length=40,
+        blank=True,
+        help_text="空：全辖区；可填街道/社区/网格编码",
     )
     primary_department = models.ForeignKey(
         "accounts.OrgUnit", verbose_name="主办部门", on_delete=models.PROTECT, related_name="+"
@@ -151,7 +154,9 @@ class ResponsibilityRule(models.Model):
                 fields=["category", "region_prefix", "version"],
                 name="workorders_rule_version_unique",
             ),
-            models.CheckConstraint(condition=Q(limit_value__gt=0), name="workorders_rule_limit_gt0"),
+            models.CheckConstraint(
+                condition=Q(limit_value__gt=0), name="workorders_rule_limit_gt0"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,7 +165,9 @@ class ResponsibilityRule(models.Model):
 
     @property
     def limit_display(self) -> str:
-        value = int(self.limit_value) if self.limit_value == int(self.limit_value) else self.limit_value
+        value = (
+            int(self.limit_value) if self.limit_value == int(self.limit_value) else self.limit_value
+        )
         return f"{value}{dict(TimeUnit.CHOICES).get(self.limit_unit, self.limit_unit)}"
 
     def limit_for(self, priority: str) -> float:
@@ -307,7 +314,11 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
     deadline = models.DateTimeField("处置时限", null=True, blank=True)
     yellow_at = models.DateTimeField("预警时间", null=True, blank=True)
     sla_level = models.CharField(
-        "最近巡检颜色", max_length=10, choices=Sla.choices, blank=True, help_text="由 sla-sweep 写入"
+        "最近巡检颜色",
+        max_length=10,
+        choices=Sla.choices,
+        blank=True,
+        help_text="由 sla-sweep 写入",
     )
     supervised = models.BooleanField("督办", default=False)
     supervised_at = models.DateTimeField("最近督办时间", null=True, blank=True)
@@ -504,7 +515,9 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         """返工 back to handling (or to triage when no department holds it)."""
         return target
 
-    @transition(field=status, source=[Status.TRIAGE, Status.DISPATCHED, Status.HANDLING], target=None)
+    @transition(
+        field=status, source=[Status.TRIAGE, Status.DISPATCHED, Status.HANDLING], target=None
+    )
     def mark_supervised(self):
         """督办: a note and a flag, no state change."""
 
@@ -544,6 +557,9 @@ class WorkOrderSequence(models.Model):
     class Meta:
         verbose_name = "工单编号序列"
         verbose_name_plural = "工单编号序列"
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y%m%d}: {self.last}"
 
 
 class AppendOnlyModel(models.Model):
@@ -645,7 +661,9 @@ class WorkOrderPhoto(models.Model):
         related_name="attachments",
     )
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
-    image = models.ImageField("图片", upload_to=photo_upload_to, width_field="width", height_field="height")
+    image = models.ImageField(
+        "图片", upload_to=photo_upload_to, width_field="width", height_field="height"
+    )
     width = models.PositiveIntegerField("宽", null=True, blank=True)
     height = models.PositiveIntegerField("高", null=True, blank=True)
     size = models.PositiveIntegerField("字节数", default=0)
@@ -664,6 +682,9 @@ class WorkOrderPhoto(models.Model):
         verbose_name = "工单照片"
         verbose_name_plural = "工单照片"
         ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_kind_display()}"
 
 
 class AssistTask(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
@@ -774,9 +795,7 @@ class ExtensionRequest(models.Model):
     unit = models.CharField("单位", max_length=20, choices=TimeUnit.CHOICES)
     old_deadline = models.DateTimeField("原时限", null=True)
     proposed_deadline = models.DateTimeField("申请的新时限")
-    status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.PENDING
-    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="审批人",
@@ -800,3 +819,6 @@ class ExtensionRequest(models.Model):
                 name="workorders_one_pending_extension",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} 延期 {self.get_status_display()}"

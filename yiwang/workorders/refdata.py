@@ -59,7 +59,9 @@ def _build(stamp) -> _Snapshot:
     )
     for rule in current:
         rules.setdefault(rule.category_id, []).append(rule)
-    return _Snapshot(stamp, (connection.alias, connection.settings_dict.get("NAME")), categories, rules)
+    return _Snapshot(
+        stamp, (connection.alias, connection.settings_dict.get("NAME")), categories, rules
+    )
 
 
 def snapshot() -> _Snapshot:

@@ -27,9 +27,7 @@ S = WorkOrder.Status
 def work_order_list(*, user, filters=None, request=None):
     """Orders the user may see, filtered (status, grid, department, category, sla, q, …),
     newest first."""
-    qs = WorkOrder.objects.visible_to(user).select_related(
-        "category", "primary_department", "grid"
-    )
+    qs = WorkOrder.objects.visible_to(user).select_related("category", "primary_department", "grid")
     if filters:
         fs = WorkOrderFilter(filters, queryset=qs, request=request)
         if not fs.is_valid():
@@ -44,8 +42,15 @@ def work_order_get(*, user, id) -> WorkOrder:  # noqa: A002 (the conventions' na
     """One order with its timeline, photos, sub-tasks and extension requests (404 if the user
     may not see it)."""
     qs = WorkOrder.objects.select_related(
-        "category", "category__parent", "primary_department", "grid", "rule", "merged_into"
+        "category",
+        "category__parent",
+        "primary_department",
+        "grid",
+        "rule",
+        "merged_into",
+        "reporter",
     ).prefetch_related(
+        "reporter__memberships",
         Prefetch("events", queryset=WorkOrderEvent.objects.prefetch_related("attachments")),
         "photos",
         Prefetch("assist_tasks", queryset=AssistTask.objects.select_related("department")),
@@ -105,7 +110,10 @@ def _rule_dict(rule: ResponsibilityRule | None) -> dict | None:
         "id": rule.pk,
         "version": rule.version,
         "region_prefix": rule.region_prefix,
-        "primary_department": {"id": rule.primary_department_id, "name": rule.primary_department.name},
+        "primary_department": {
+            "id": rule.primary_department_id,
+            "name": rule.primary_department.name,
+        },
         "cooperating_departments": [
             {"id": d.pk, "name": d.name} for d in rule.cooperating_departments.all()
         ],
@@ -166,9 +174,9 @@ def category_tree(*, region_code: str = "", include_inactive: bool = False) -> l
 
 
 def responsibility_rule_list(*, category: str = "", current_only: bool = True):
-    qs = ResponsibilityRule.objects.select_related("category", "primary_department").prefetch_related(
-        "cooperating_departments"
-    )
+    qs = ResponsibilityRule.objects.select_related(
+        "category", "primary_department"
+    ).prefetch_related("cooperating_departments")
     if current_only:
         qs = qs.filter(is_current=True)
     if category:
@@ -316,7 +324,10 @@ def work_order_kpis(
     )  # COUNT(*), not COUNT(id): every column read is in the covering index
     satisfied = rated = 0
     for satisfaction, n in (
-        period("rated_at").exclude(satisfaction="").values_list("satisfaction").annotate(n=Count("*"))
+        period("rated_at")
+        .exclude(satisfaction="")
+        .values_list("satisfaction")
+        .annotate(n=Count("*"))
     ):
         rated += n
         if satisfaction in (

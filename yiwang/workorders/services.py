@@ -392,7 +392,13 @@ def validate_photos(photos, *, field: str = "photos") -> list:
             with Image.open(upload) as image:
                 fmt = image.format
                 image.verify()
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        except (
+            UnidentifiedImageError,
+            OSError,
+            ValueError,
+            SyntaxError,
+            Image.DecompressionBombError,
+        ):
             raise ValidationFailed(
                 f"“{name}”不是有效的图片。", fields={field: [f"{name}：不是有效的图片"]}
             )
@@ -602,9 +608,10 @@ def work_order_create(
     - `actor`: the user reporting (resident, grid worker, staff) or None for the system
       (imports, integrations); `reporter` defaults to the actor (None = anonymous, with optional
       `reporter_name` / `reporter_phone`, stored encrypted).
-    - `lon`/`lat` (WGS-84) and/or `address` are required (imports of calls that gave no place
-      pass `location_required=False`: the order waits in triage); `category` is a small-class code or a
-      Category (optional: the triage classifier may supply it, see intake.py).
+    - `lon`/`lat` (WGS-84) and/or `address` are required (imports of calls that gave no
+      place pass `location_required=False`: the order waits in triage).
+    - `category`: a small-class code or a Category (optional: the triage classifier may
+      supply it, see intake.py).
     - `reported_at` only for history-bearing channels (hotline_12345, staff) and the system:
       the deadline counts from it.
     - `idempotency_key`: a retry with the same (reporter, channel, key) returns the first order
@@ -623,8 +630,12 @@ def work_order_create(
         raise Forbidden(f"您不能以“{WorkOrder.Channel(channel).label}”渠道上报。")
     reporter_user = _user(actor) if reporter is _UNSET else _user(reporter)
 
-    key = _text(idempotency_key, field="idempotency_key", label="幂等键", required=False, max_length=200)
-    composite_key = f"{reporter_user.pk if reporter_user else 'anon'}:{channel}:{key}" if key else ""
+    key = _text(
+        idempotency_key, field="idempotency_key", label="幂等键", required=False, max_length=200
+    )
+    composite_key = (
+        f"{reporter_user.pk if reporter_user else 'anon'}:{channel}:{key}" if key else ""
+    )
     if composite_key:
         existing = WorkOrder.objects.filter(idempotency_key=composite_key).first()
         if existing is not None:
@@ -632,7 +643,11 @@ def work_order_create(
             return existing
 
     description = _text(
-        description, field="description", label="问题描述", required=True, max_length=DESCRIPTION_MAX
+        description,
+        field="description",
+        label="问题描述",
+        required=True,
+        max_length=DESCRIPTION_MAX,
     )
     address = _text(address, field="address", label="地址", required=False, max_length=256)
     lon = _parse_coordinate(lon, field="lon", label="经度", low=-180, high=180)
@@ -661,13 +676,19 @@ def work_order_create(
             )
     else:
         reported = now
-    reporter_name = _text(reporter_name, field="reporter_name", label="姓名", required=False, max_length=50)
-    reporter_phone = _text(reporter_phone, field="reporter_phone", label="电话", required=False, max_length=20)
+    reporter_name = _text(
+        reporter_name, field="reporter_name", label="姓名", required=False, max_length=50
+    )
+    reporter_phone = _text(
+        reporter_phone, field="reporter_phone", label="电话", required=False, max_length=20
+    )
     if reporter_phone:
         problem = check_phone(reporter_phone)
         if problem:
             raise ValidationFailed(problem, fields={"reporter_phone": [problem]})
-    external_id = _text(external_id, field="external_id", label="外部编号", required=False, max_length=100)
+    external_id = _text(
+        external_id, field="external_id", label="外部编号", required=False, max_length=100
+    )
     photos = validate_photos(photos)
 
     # Where and what (outside the transaction: read-only work).
@@ -722,7 +743,10 @@ def work_order_create(
             if existing is not None:
                 existing.replayed, existing.warnings = True, []
                 return existing
-        if external_id and WorkOrder.objects.filter(channel=channel, external_id=external_id).exists():
+        if (
+            external_id
+            and WorkOrder.objects.filter(channel=channel, external_id=external_id).exists()
+        ):
             raise Conflict(
                 f"外部编号 {external_id} 已导入。",
                 code=Code.DUPLICATE_EXTERNAL_ID,
@@ -870,7 +894,9 @@ def _create(
     if photos:
         report_event.save()
         route_event.save()
-        _store_photos(order, photos, kind=WorkOrderPhoto.Kind.REPORT, actor=actor, event=report_event)
+        _store_photos(
+            order, photos, kind=WorkOrderPhoto.Kind.REPORT, actor=actor, event=report_event
+        )
     else:
         WorkOrderEvent.objects.bulk_create([report_event, route_event])
     # Intake is one use case: one audit row, whose `after` already shows the routing.
@@ -1202,7 +1228,9 @@ def work_order_extend_decide(
     _require_dispatcher(actor, "审批延期")
     check_version(order, version)
     _require_state(order, order.mark_extend_decided, "审批延期")
-    request = order.extensions.select_for_update().filter(status=ExtensionRequest.Status.PENDING).first()
+    request = (
+        order.extensions.select_for_update().filter(status=ExtensionRequest.Status.PENDING).first()
+    )
     if request is None:
         raise Conflict("该工单没有待审批的延期申请。", code=Code.NO_PENDING_EXTENSION)
     if not isinstance(approve, bool):
@@ -1220,7 +1248,9 @@ def work_order_extend_decide(
             else request.proposed_deadline
         )
         if order.deadline and deadline <= order.deadline:
-            raise ValidationFailed("新时限必须晚于原时限。", fields={"new_deadline": ["须晚于原时限"]})
+            raise ValidationFailed(
+                "新时限必须晚于原时限。", fields={"new_deadline": ["须晚于原时限"]}
+            )
         request.status = ExtensionRequest.Status.APPROVED
         request.new_deadline = deadline
         order.deadline = deadline
@@ -1329,7 +1359,9 @@ def work_order_assist(*, actor, order, version, departments, note: str) -> WorkO
     for value in departments:
         unit = _resolve_department(value, field="departments")
         if unit.pk == order.primary_department_id:
-            raise ValidationFailed("协办部门不能是主办部门。", fields={"departments": ["不能是主办部门"]})
+            raise ValidationFailed(
+                "协办部门不能是主办部门。", fields={"departments": ["不能是主办部门"]}
+            )
         if unit.pk not in {u.pk for u in units}:
             units.append(unit)
     busy = set(
@@ -1345,7 +1377,9 @@ def work_order_assist(*, actor, order, version, departments, note: str) -> WorkO
         )
     order.mark_assist()
     _save(order, [], now)
-    tasks = _create_assist_tasks(order, units, source=AssistTask.Source.WHISTLE, actor=actor, note=note)
+    tasks = _create_assist_tasks(
+        order, units, source=AssistTask.Source.WHISTLE, actor=actor, note=note
+    )
     _record(
         order,
         actor=actor,
@@ -1422,7 +1456,9 @@ def work_order_complete(*, actor, order, version, note: str, photos=()) -> WorkO
     if _evidence_required() and not photos:
         raise ValidationFailed("请上传处置照片。", fields={"photos": ["必填"]})
     open_tasks = list(
-        order.assist_tasks.filter(status__in=AssistTask.ACTIVE).values_list("department__name", flat=True)
+        order.assist_tasks.filter(status__in=AssistTask.ACTIVE).values_list(
+            "department__name", flat=True
+        )
     )
     order.mark_completed()
     order.completed_at = now
@@ -1656,7 +1692,9 @@ def assist_task_complete(*, actor, task, version, note: str, photos=()) -> Assis
         note,
         now,
     )
-    task.bump_version(fields=["status", "completed_by", "completed_at", "result_note", "updated_at"])
+    task.bump_version(
+        fields=["status", "completed_by", "completed_at", "result_note", "updated_at"]
+    )
     task._update_initial_state()
     event = _record(
         task.order,
@@ -1708,7 +1746,9 @@ def responsibility_rule_save(
     region_prefix = (region_prefix or "").strip()
     if region_prefix and not region_prefix.isdigit():
         raise ValidationFailed("区域编码前缀只能是数字。", fields={"region_prefix": ["只能是数字"]})
-    coop = [_resolve_department(d, field="cooperating_departments") for d in cooperating_departments]
+    coop = [
+        _resolve_department(d, field="cooperating_departments") for d in cooperating_departments
+    ]
     coop = [d for d in coop if d.pk != dept.pk]
     previous = (
         ResponsibilityRule.objects.select_for_update()
@@ -1781,6 +1821,7 @@ __all__ = [
     "work_order_reopen",
     "work_order_resolve_on_spot",
     "work_order_return",
+    "work_order_sla_sweep",
     "work_order_supervise",
     "work_order_verify",
 ]
@@ -1803,15 +1844,16 @@ def _sweep_mark(pk: int, status: str, old: str, new: str, now: dt.datetime) -> b
         if not moved:
             return False
         order = WorkOrder.objects.get(pk=pk)
+        deadline = f"{timezone.localtime(order.deadline):%Y-%m-%d %H:%M}"
         _record(
             order,
             actor=None,
             action=Action.SLA_OVERDUE if red else Action.SLA_WARNING,
             from_state=status,
             note=(
-                f"已超过处置时限（{timezone.localtime(order.deadline):%Y-%m-%d %H:%M}），系统督办"
+                f"已超过处置时限（{deadline}），系统督办"
                 if red
-                else f"已用时限的 80%，请在 {timezone.localtime(order.deadline):%Y-%m-%d %H:%M} 前办结"
+                else f"已用时限的 80%，请在 {deadline} 前办结"
             ),
             data={"from": old, "to": new, "deadline": order.deadline.isoformat()},
             at=now,

@@ -113,9 +113,11 @@ def test_locate_lists_special_grids(world, client_for):
         parent=world.regions["east"],
         geojson=box(120.002, 31.002, 0.004),
     )
-    body = client_for(world.users["dispatcher"]).get(
-        "/api/v1/grids/locate/?lon=120.003&lat=31.003"
-    ).json()
+    body = (
+        client_for(world.users["dispatcher"])
+        .get("/api/v1/grids/locate/?lon=120.003&lat=31.003")
+        .json()
+    )
     assert body["grid"]["code"] == A
     assert [(s["name"], s["special_type"]) for s in body["special"]] == [("学校专属网格", "学校")]
 

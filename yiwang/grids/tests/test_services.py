@@ -79,7 +79,9 @@ def test_polygon_outside_its_parent_is_refused(world):
 
 def test_parent_must_be_one_level_up(world):
     with pytest.raises(ValidationFailed) as err:
-        create(world, name="挂错", parent=world.regions["street"], geojson=box(120.001, 31.001, 0.001))
+        create(
+            world, name="挂错", parent=world.regions["street"], geojson=box(120.001, 31.001, 0.001)
+        )
     assert err.value.code == "bad_parent"
     assert "上级必须是社区" in err.value.message
     with pytest.raises(ValidationFailed) as err:
@@ -100,7 +102,9 @@ def test_explicit_code_must_fit_level_and_parent_and_be_unique(world):
 
 def test_street_without_code_needs_a_prefix(world):
     with pytest.raises(ValidationFailed):
-        create(world, name="新街道", level=Region.Level.STREET, parent=None, geojson=box(121, 31, 1))
+        create(
+            world, name="新街道", level=Region.Level.STREET, parent=None, geojson=box(121, 31, 1)
+        )
     result = create(
         world,
         name="新街道",

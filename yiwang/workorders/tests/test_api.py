@@ -13,7 +13,12 @@ URL = "/api/v1/workorders/"
 
 
 def create(client, data=None, **extra):
-    body = {"description": "青剑湖花园车库有人居住", "lon": IN_A[0], "lat": IN_A[1], "category": "90001"}
+    body = {
+        "description": "青剑湖花园车库有人居住",
+        "lon": IN_A[0],
+        "lat": IN_A[1],
+        "category": "90001",
+    }
     body.update(data or {})
     return client.post(URL, body, format="json", **extra)
 
@@ -67,8 +72,13 @@ def test_multipart_create_with_photos(world, rules, client_for):
     client = client_for(world.users["grid_a"])
     response = client.post(
         URL,
-        {"description": "暴露垃圾", "lon": str(IN_A[0]), "lat": str(IN_A[1]), "category": "06010",
-         "photos": [png_file(), png_file("b.png")]},  # fmt: skip
+        {
+            "description": "暴露垃圾",
+            "lon": str(IN_A[0]),
+            "lat": str(IN_A[1]),
+            "category": "06010",
+            "photos": [png_file(), png_file("b.png")],
+        },  # fmt: skip
         format="multipart",
     )
     assert response.status_code == 201, response.content
@@ -251,7 +261,8 @@ def test_every_action_is_routed(world, rules, client_for):
     r = shiye.post(f"{URL}{oid2}/assist-tasks/{task_id}/accept/", {"version": 1}, format="json")
     assert r.status_code == 200 and r.json()["assist_tasks"][0]["status"] == "accepted"
     r = shiye.post(
-        f"{URL}{oid2}/assist-tasks/{task_id}/complete/", {"version": 2, "note": "已完成"},
+        f"{URL}{oid2}/assist-tasks/{task_id}/complete/",
+        {"version": 2, "note": "已完成"},
         format="json",
     )
     assert r.status_code == 200 and r.json()["assist_tasks"][0]["status"] == "done"
@@ -305,3 +316,13 @@ def test_openapi_schema_lists_the_endpoints(world, client_for):
     paths = response.json()["paths"]
     assert "/api/v1/workorders/" in paths and "/api/v1/workorders/{id}/{action}/" in paths
     assert "/api/v1/kpis/" in paths and "/api/v1/categories/" in paths
+
+
+def test_an_action_that_hides_the_order_still_answers(world, rules, client_for):
+    """退回: afterwards the department no longer sees the order; the answer says so."""
+    oid = create(client_for(world.users["grid_a"])).json()["id"]
+    r = act(client_for(world.users["zhifa"]), oid, "return", {"version": 1, "note": "非本部门"})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["status"] == "triage" and body["visible"] is False and body["version"] == 2
+    assert "events" not in body

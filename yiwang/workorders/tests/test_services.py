@@ -111,9 +111,7 @@ def test_deadline_counts_from_reported_at_in_working_days(world, rules):
 
 def test_holiday_week_deadline(world, rules):
     """National Day 2026 (10-01..10-07 off): 1 working day reported on 09-30 ends on 10-08."""
-    order = hotline(
-        world, category="06010", reported_at=dt.datetime(2026, 9, 30, 16, 0, tzinfo=TZ)
-    )
+    order = hotline(world, category="06010", reported_at=dt.datetime(2026, 9, 30, 16, 0, tzinfo=TZ))
     assert order.deadline.astimezone(TZ).date() == dt.date(2026, 10, 8)
 
 
@@ -286,7 +284,11 @@ def test_anonymous_reporter_contact_is_encrypted(world, rules):
 
 
 def test_full_loop_accept_complete_verify_rate(world, rules, report):
-    zhifa, dispatcher, grid_a = world.users["zhifa"], world.users["dispatcher"], world.users["grid_a"]
+    zhifa, dispatcher, grid_a = (
+        world.users["zhifa"],
+        world.users["dispatcher"],
+        world.users["grid_a"],
+    )
     order = report()
     order = sv.work_order_accept(actor=zhifa, order=order, version=order.version, note="已派员")
     assert order.status == S.HANDLING and order.handler == zhifa and order.version == 2
@@ -486,7 +488,12 @@ def test_extension_after_the_deadline_is_refused(world, rules):
     order = sv.work_order_accept(actor=world.users["zhifa"], order=order, version=1)
     with pytest.raises(Conflict) as err:
         sv.work_order_extend_request(
-            actor=world.users["zhifa"], order=order, version=2, value=1, unit="work_days", reason="x"
+            actor=world.users["zhifa"],
+            order=order,
+            version=2,
+            value=1,
+            unit="work_days",
+            reason="x",
         )
     assert err.value.code == "deadline_passed"
 
@@ -497,7 +504,9 @@ def test_supervise(world, rules, report):
         sv.work_order_supervise(actor=world.users["zhifa"], order=order, version=1, note="快")
     with pytest.raises(ValidationFailed):
         sv.work_order_supervise(actor=world.users["dispatcher"], order=order, version=1, note="")
-    order = sv.work_order_supervise(actor=world.users["leader"], order=order, version=1, note="请加快")
+    order = sv.work_order_supervise(
+        actor=world.users["leader"], order=order, version=1, note="请加快"
+    )
     assert order.supervised and order.supervise_count == 1 and order.status == S.DISPATCHED
 
 
@@ -585,7 +594,11 @@ def test_unsatisfied_rating_reopens_once(world, rules, report):
     with pytest.raises(ValidationFailed):
         sv.work_order_rate(actor=grid_a, order=order, version=order.version, satisfaction="meh")
     order = sv.work_order_rate(
-        actor=grid_a, order=order, version=order.version, satisfaction="unsatisfied", comment="没人管"
+        actor=grid_a,
+        order=order,
+        version=order.version,
+        satisfaction="unsatisfied",
+        comment="没人管",
     )
     assert order.status == S.HANDLING and order.rating_reopened and order.reopen_count == 1
     order = sv.work_order_complete(
@@ -632,7 +645,9 @@ def test_rule_versions_orders_keep_theirs(world, rules, report):
     old = ResponsibilityRule.objects.get(pk=rules.garage.pk)
     assert old.is_current is False
     after = report()
-    assert fresh(before).rule == rules.garage and fresh(before).primary_department == world.department
+    assert (
+        fresh(before).rule == rules.garage and fresh(before).primary_department == world.department
+    )
     assert after.rule == v2 and after.primary_department == world.department2
     with pytest.raises(Forbidden):
         sv.responsibility_rule_save(
@@ -729,14 +744,22 @@ def test_concurrent_accepts_and_codes_on_postgresql(world):
             category="90001",
         )  # fmt: skip
 
+    from yiwang.workorders.locating import locate_point
+
+    # Build the grid index before the threads start (grids.locate clears its dirty flag before
+    # the rebuild finishes, so concurrent first callers could see the previous index).
+    assert locate_point(*IN_A).grid.pk == world.regions["A"].pk
     created = _in_threads(6, report)
     assert all(isinstance(o, WorkOrder) for o in created), created
     assert len({o.code for o in created}) == 6  # the per-day counter never repeats
     order = created[0]
-    results = _in_threads(2, lambda i: sv.work_order_accept(actor=staff[i], order=order.pk, version=1))
+    results = _in_threads(
+        2, lambda i: sv.work_order_accept(actor=staff[i], order=order.pk, version=1)
+    )
     wins = [r for r in results if isinstance(r, WorkOrder)]
     losses = [r for r in results if isinstance(r, Conflict)]
-    assert len(wins) == 1 and len(losses) == 1, results
+    detail = [(o.status, o.triage_reason, o.primary_department_id) for o in created]
+    assert len(wins) == 1 and len(losses) == 1, (results, detail, world.department.pk)
     assert losses[0].status == 409
     assert fresh(order).version == 2
     assert order.events.filter(action="accept").count() == 1

@@ -44,7 +44,9 @@ def synthetic_rows(n_grids: int, *, seed: int = 1, special_share: float = 0.0):
             id=next_id, code=code, name=name, level=level, kind=kind, parent_id=parent_id,
             special_type=special_type,
         )  # fmt: skip
-        rows.append(RegionRow(next_id, code, name, level, kind, special_type, parent_id, geom, inst))
+        rows.append(
+            RegionRow(next_id, code, name, level, kind, special_type, parent_id, geom, inst)
+        )
         next_id += 1
         return next_id - 1
 
@@ -108,7 +110,9 @@ class Command(BaseCommand):
         build_ms = (time.perf_counter() - started) * 1000
         rng = random.Random(seed + 1)
         mx, my = (x1 - x0) * 0.02, (y1 - y0) * 0.02
-        pts = [(rng.uniform(x0 - mx, x1 + mx), rng.uniform(y0 - my, y1 + my)) for _ in range(points)]
+        pts = [
+            (rng.uniform(x0 - mx, x1 + mx), rng.uniform(y0 - my, y1 + my)) for _ in range(points)
+        ]
 
         locate = locator.locate
         for lon, lat in pts[:1000]:  # warm up

@@ -25,9 +25,7 @@ class Command(BaseCommand):
             "--parent-field",
             help="上级编码或名称字段；缺省时取包含要素代表点的上一级区域",
         )
-        parser.add_argument(
-            "--kind", default="comprehensive", choices=["comprehensive", "special"]
-        )
+        parser.add_argument("--kind", default="comprehensive", choices=["comprehensive", "special"])
         parser.add_argument("--special-type-field", help="专属网格类别字段（学校、公园、企业…）")
         parser.add_argument("--special-type", default="", help="专属网格类别（所有要素相同时）")
         parser.add_argument(

@@ -1,0 +1,676 @@
+"""智能分拣: classify a citizen message (群众留言 / 工单) into its first-level category (一级分类).
+
+Pure Python (numpy, scipy, scikit-learn, jieba); no Django.
+
+Pipeline
+--------
+1. Text preparation. Input is either pre-segmented (jieba tokens separated by spaces, as in the
+   training file) or raw Chinese; raw text is segmented with jieba. Punctuation, function words
+   (停用词) and stray single letters/digits are dropped, so both kinds of input look alike.
+2. Features, each block TF-IDF weighted (sublinear tf, smooth idf, L2-normalised per block):
+   word unigrams; character 1-4-grams of the text with spaces removed; character 1-3-grams of
+   the first 12 tokens (≈ the 留言主题, which carries most of the signal). Character n-grams are
+   hashed with a stable 40-bit hash in numpy (fast, no Python loop per n-gram) and only those
+   seen in >= 2 training messages are kept.
+3. Two linear models: a one-vs-rest linear SVM, and an NB-SVM (one SVM per class on features
+   scaled by that class's naive-Bayes log-count ratio). Their decision values are scaled to
+   unit variance and added; since both are linear the ensemble is stored as one weight matrix.
+4. Calibration: softmax over the ensemble's decision values with a temperature fitted (minimum
+   log-loss) on out-of-fold decision values of an internal stratified k-fold (default 3).
+5. Auto-dispatch (自动派单) threshold: from the same out-of-fold probabilities, the smallest top
+   probability at or above which >= 98 % of predictions are right (:func:`choose_threshold`).
+
+The saved model is a numpy ``.npz`` archive (no pickle: loading cannot run code) holding a JSON
+header with ``FORMAT_VERSION`` and the library versions used for training.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import re
+import time
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy
+import scipy.sparse as sp
+import sklearn
+from scipy.optimize import minimize_scalar
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+FORMAT_VERSION = 1
+MAGIC = "yiwang-triage-model"
+TARGET_PRECISION = 0.98
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORDISH = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_JUNK = {"_x000D_", "x000D", "_"}
+# Function words dropped from the training file by its tokeniser; dropped here from raw input
+# too, so raw and pre-segmented text give the same features.
+STOPWORDS = frozenset(
+    """的 了 在 是 我 我们 和 有 不 也 都 没有 为 就 到 对 与 要 给 还 并 这 等 被 上 去 但 又 让
+    能 将 可以 该 来 不能 而 向 有关 他们 吗 个 会 这样 什么 作为 一 由 就是 本人 自己 把 从 按
+    或者 其 以 不是 多次 关于 通过 可 或 这些 其他 于 及 因为 为了 这个 过 为什么 您 他 因 只有
+    才 你 内 根据 没 任何 但是 着 此 地 由于 更 如果 之 她 很多 而且 时候 开始 第 很 所 还是 呢
+    本 们 必须 按照 怎么 还有 这么 且 至 均 经过 以及 结果 并且 你们 各种 可能 啊 所以 为何 谁
+    不要 如何 同时 才能 如此 不得 那么 吧 那 因此 经 这里 当 只是 非常 像 难道 大家 连 跟 对于
+    多少 其中 如 不会 得 只要 一样 甚至 可是 自 然后 哪里 仍 另 之一 后来 起来 有些 即 等等 各
+    不少 的话 比 竟然 那些 经常 不管 它 何时 除 便 不仅 不了 怎样 随着 如下 到底 虽然 依照 另外
+    哪些 据 然而 不同 否则 既然 首先 仅 某 每 那里 到处 亲自 而是 故意 加上 既 其实 及其 一切
+    仍然 于是 从未 就算 不但 哪 如今 其它 比如""".split()
+)
+
+
+class TriageInputError(ValueError):
+    """Bad input for training or prediction (empty text, not Chinese, missing labels...)."""
+
+
+class ModelFormatError(Exception):
+    """The file is not a triage model, or was written in another format version."""
+
+
+# ---------------------------------------------------------------- text preparation
+
+
+def has_chinese(text: str) -> bool:
+    return bool(_CJK.search(text or ""))
+
+
+def is_segmented(text: str) -> bool:
+    """True when ``text`` looks pre-segmented (space-separated tokens, >= 1 per 5 CJK chars)."""
+    tokens = text.split()
+    n_cjk = len(_CJK.findall(text))
+    return len(tokens) >= 2 and len(tokens) >= 0.2 * n_cjk
+
+
+def _jieba_cut(text: str) -> list[str]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut(text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of a message: split on spaces if pre-segmented, else jieba; noise dropped."""
+    raw = text.split() if is_segmented(text) else _jieba_cut(text)
+    out = []
+    for tok in raw:
+        tok = tok.strip()
+        if not tok or tok in STOPWORDS or tok in _JUNK or not _WORDISH.search(tok):
+            continue
+        if len(tok) == 1 and tok.isascii():
+            continue
+        out.append(tok)
+    return out
+
+
+def _check_texts(texts: Sequence[str], what: str = "文本") -> list[str]:
+    if isinstance(texts, str):
+        raise TriageInputError(f"{what}应为文本列表，而不是单个字符串 (expected a list of texts)")
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise TriageInputError(f"第 {i + 1} 条{what}为空 (text #{i + 1} is empty)")
+        if not has_chinese(text):
+            raise TriageInputError(
+                f"第 {i + 1} 条{what}不含中文，无法分拣 (text #{i + 1} has no Chinese characters)"
+            )
+    return texts
+
+
+def _check_labels(labels: Sequence, n: int, min_classes: int = 2) -> list[str]:
+    if labels is None:
+        raise TriageInputError("缺少标签 (labels are missing)")
+    labels = list(labels)
+    if len(labels) != n:
+        raise TriageInputError(f"文本 {n} 条而标签 {len(labels)} 条，数量不一致 (length mismatch)")
+    out = []
+    for i, lab in enumerate(labels):
+        lab = "" if lab is None else str(lab).strip()
+        if not lab:
+            raise TriageInputError(f"第 {i + 1} 条标签为空 (label #{i + 1} is empty)")
+        out.append(lab)
+    if len(set(out)) < min_classes:
+        raise TriageInputError("至少需要两个类别才能训练 (need at least 2 classes)")
+    return out
+
+
+def read_labelled_csv(
+    path: str | Path, text_col: str = "text", label_col: str = "label"
+) -> tuple[list[str], list[str]]:
+    """Read ``(texts, labels)`` from a UTF-8 CSV with a header row.
+
+    Raises :class:`TriageInputError` when the file is missing, a column is absent, or a row has
+    an empty text or label; row numbers count the header as row 1, like a spreadsheet.
+    """
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise TriageInputError(f"无法读取文件 {path}: {exc} (cannot read file)") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames or []
+        for col in (text_col, label_col):
+            if col not in fields:
+                raise TriageInputError(
+                    f"CSV 缺少列“{col}”，现有列: {', '.join(fields) or '无'} (missing column)"
+                )
+        texts, labels = [], []
+        for row_no, row in enumerate(reader, start=2):
+            text = (row.get(text_col) or "").strip()
+            label = (row.get(label_col) or "").strip()
+            if not text:
+                raise TriageInputError(f"第 {row_no} 行文本为空 (row {row_no}: empty text)")
+            if not label:
+                raise TriageInputError(f"第 {row_no} 行标签为空 (row {row_no}: empty label)")
+            texts.append(text)
+            labels.append(label)
+    if not texts:
+        raise TriageInputError(f"文件 {path} 没有数据行 (no data rows)")
+    return texts, labels
+
+
+# ---------------------------------------------------------------- features
+
+_M64 = np.uint64(0x9E3779B97F4A7C15)  # multiplicative-hash constant (odd)
+_P64 = np.uint64(1_000_003)
+_BITS = 40
+
+
+def _char_ngram_hashes(docs: Sequence[str], nmax: int) -> tuple[np.ndarray, np.ndarray]:
+    """(doc index, 40-bit hash) of every character 1..nmax-gram of every doc, in numpy."""
+    lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    doc_of = np.repeat(np.arange(len(docs)), lens)
+    pos_in_doc = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+    docs_out, hashes_out = [], []
+    h = np.zeros(total, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for n in range(1, nmax + 1):
+            h = codes.copy() if n == 1 else h[:-1] * _P64 + codes[n - 1 :]
+            m = total - n + 1
+            ok = pos_in_doc[:m] + n <= lens[doc_of[:m]]
+            mixed = (h[ok] + np.uint64(n)) * _M64
+            hashes_out.append((mixed >> np.uint64(64 - _BITS)).astype(np.int64))
+            docs_out.append(doc_of[:m][ok])
+    return np.concatenate(docs_out), np.concatenate(hashes_out)
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear tf x idf, rows L2-normalised."""
+    x = counts.tocsr()
+    x.sum_duplicates()
+    x.data = (1.0 + np.log(x.data)) * idf[x.indices]
+    norms = np.sqrt(
+        np.bincount(
+            np.repeat(np.arange(x.shape[0]), np.diff(x.indptr)),
+            weights=x.data**2,
+            minlength=x.shape[0],
+        )
+    )
+    norms[norms == 0] = 1.0
+    x.data /= np.repeat(norms, np.diff(x.indptr))
+    return x
+
+
+def _smooth_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+
+
+class _CharBlock:
+    """Hashed character n-gram TF-IDF (n = 1..nmax), n-grams with df < min_df dropped."""
+
+    def __init__(self, nmax: int, min_df: int = 2):
+        self.nmax, self.min_df = nmax, min_df
+        self.keys = np.zeros(0, np.int64)
+        self.idf = np.zeros(0)
+
+    def _counts(self, docs: Sequence[str]) -> sp.csr_matrix:
+        rows, hashes = _char_ngram_hashes(docs, self.nmax)
+        pos = np.searchsorted(self.keys, hashes)
+        pos[pos == len(self.keys)] = 0
+        ok = self.keys[pos] == hashes if len(self.keys) else np.zeros(len(hashes), bool)
+        data = np.ones(int(ok.sum()))
+        return sp.csr_matrix((data, (rows[ok], pos[ok])), shape=(len(docs), len(self.keys)))
+
+    def fit(self, docs: Sequence[str]) -> _CharBlock:
+        rows, hashes = _char_ngram_hashes(docs, self.nmax)
+        pairs = np.unique(rows * (1 << _BITS) + hashes)  # one per (doc, n-gram)
+        keys, df = np.unique(pairs & ((1 << _BITS) - 1), return_counts=True)
+        keep = df >= self.min_df
+        self.keys, self.idf = keys[keep], _smooth_idf(df[keep], len(docs))
+        return self
+
+    def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
+        return _tfidf(self._counts(docs), self.idf)
+
+
+class _WordBlock:
+    """Word-unigram TF-IDF over the given tokens (vocabulary: words in >= min_df messages)."""
+
+    def __init__(self, min_df: int = 1):
+        self.min_df = min_df
+        self.vocab: dict[str, int] = {}
+        self.idf = np.zeros(0)
+
+    def fit(self, token_lists: Sequence[list[str]]) -> _WordBlock:
+        df: dict[str, int] = {}
+        for toks in token_lists:
+            for tok in set(toks):
+                df[tok] = df.get(tok, 0) + 1
+        words = sorted(w for w, c in df.items() if c >= self.min_df)
+        self.vocab = {w: i for i, w in enumerate(words)}
+        counts = np.array([df[w] for w in words], dtype=np.float64)
+        self.idf = _smooth_idf(counts, len(token_lists))
+        return self
+
+    def transform(self, token_lists: Sequence[list[str]]) -> sp.csr_matrix:
+        get = self.vocab.get
+        cols = [[j for j in map(get, toks) if j is not None] for toks in token_lists]
+        indptr = np.cumsum([0] + [len(c) for c in cols])
+        idx = np.fromiter((j for c in cols for j in c), dtype=np.int64, count=int(indptr[-1]))
+        counts = sp.csr_matrix(
+            (np.ones(len(idx)), idx, indptr), shape=(len(token_lists), len(self.vocab))
+        )
+        return _tfidf(counts, self.idf)
+
+
+class Featurizer:
+    """Word unigrams + char 1-4-grams + char 1-3-grams of the first ``head_tokens`` tokens."""
+
+    def __init__(self, head_tokens: int = 12):
+        self.head_tokens = head_tokens
+        self.words = _WordBlock()
+        self.chars = _CharBlock(4)
+        self.head = _CharBlock(3)
+
+    def _views(self, texts: Sequence[str]):
+        toks = [tokenize(t) for t in texts]
+        return toks, ["".join(t) for t in toks], ["".join(t[: self.head_tokens]) for t in toks]
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        toks, chars, head = self._views(texts)
+        self.words.fit(toks)
+        self.chars.fit(chars)
+        self.head.fit(head)
+        return self._stack(toks, chars, head)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self._stack(*self._views(texts))
+
+    def _stack(self, toks, chars, head) -> sp.csr_matrix:
+        blocks = [
+            self.words.transform(toks),
+            self.chars.transform(chars),
+            self.head.transform(head),
+        ]
+        return sp.hstack(blocks, format="csr")
+
+    @property
+    def n_features(self) -> int:
+        return len(self.words.vocab) + len(self.chars.keys) + len(self.head.keys)
+
+
+# ---------------------------------------------------------------- models
+
+
+def _svc(C: float, seed: int) -> LinearSVC:
+    return LinearSVC(C=C, max_iter=3000, random_state=seed)
+
+
+def _fit_svm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, seed: int):
+    """One-vs-rest linear SVM -> (W: classes x features, b)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m = _svc(C, seed).fit(x, y)
+    if n_classes == 2:  # sklearn returns a single row for binary problems
+        return np.vstack([-m.coef_[0], m.coef_[0]]), np.array([-m.intercept_[0], m.intercept_[0]])
+    return m.coef_, m.intercept_
+
+
+def _fit_nbsvm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, alpha: float, seed: int):
+    """NB-SVM: per class, an SVM on features scaled by the naive-Bayes log-count ratio.
+    Returns the equivalent weights on the unscaled features."""
+    xb = x.copy()
+    xb.data = np.ones_like(xb.data)
+    W = np.zeros((n_classes, x.shape[1]))
+    b = np.zeros(n_classes)
+    for k in range(n_classes):
+        pos = y == k
+        p = np.asarray(xb[pos].sum(axis=0)).ravel() + alpha
+        q = np.asarray(xb[~pos].sum(axis=0)).ravel() + alpha
+        r = np.log((p / p.sum()) / (q / q.sum()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            m = _svc(C, seed).fit(x @ sp.diags(r), pos.astype(int))
+        W[k] = m.coef_[0] * r
+        b[k] = m.intercept_[0]
+    return W, b
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(decisions: np.ndarray, y: np.ndarray) -> float:
+    """Temperature T minimising the log-loss of softmax(decisions / T) against ``y``."""
+
+    def nll(log_t: float) -> float:
+        p = _softmax(decisions / math.exp(log_t))
+        return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
+
+    res = minimize_scalar(nll, bounds=(math.log(1e-3), math.log(1e3)), method="bounded")
+    return float(math.exp(res.x))
+
+
+def expected_calibration_error(top_probs, correct, n_bins: int = 10) -> float:
+    """ECE of the top-1 probability: bin-weighted |accuracy - confidence|, equal-width bins."""
+    p = np.asarray(top_probs, dtype=float)
+    c = np.asarray(correct, dtype=float)
+    if len(p) == 0:
+        return 0.0
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    ece = 0.0
+    for k in range(n_bins):
+        m = bins == k
+        if m.any():
+            ece += m.mean() * abs(c[m].mean() - p[m].mean())
+    return float(ece)
+
+
+def choose_threshold(
+    probs_correct_pairs: Iterable[tuple[float, bool]], target_precision: float = TARGET_PRECISION
+) -> float | None:
+    """Smallest top-probability threshold t such that predictions with probability >= t are
+    right at least ``target_precision`` of the time, and stay so for every higher threshold
+    (so the choice does not sit on a lucky dip). ``None`` when no threshold qualifies.
+    """
+    pairs = sorted(((float(p), bool(ok)) for p, ok in probs_correct_pairs), reverse=True)
+    if not pairs:
+        return None
+    probs = np.array([p for p, _ in pairs])
+    right = np.cumsum([ok for _, ok in pairs])
+    n = np.arange(1, len(pairs) + 1)
+    # Only cut between distinct probabilities: the last index of each run of equal values.
+    last = np.r_[probs[1:] != probs[:-1], True]
+    precision = right / n
+    best = None
+    for i in np.flatnonzero(last):
+        if precision[i] + 1e-12 < target_precision:
+            break
+        best = float(probs[i])
+    return best
+
+
+def coverage_precision(top_probs, correct, threshold: float | None) -> tuple[float, float]:
+    """Share of predictions at or above ``threshold`` and the accuracy among them."""
+    p = np.asarray(top_probs, dtype=float)
+    c = np.asarray(correct, dtype=bool)
+    if threshold is None or len(p) == 0:
+        return 0.0, float("nan")
+    m = p >= threshold
+    return float(m.mean()), float(c[m].mean()) if m.any() else float("nan")
+
+
+class TextClassifier:
+    """Calibrated linear text classifier for 工单 categories; see the module docstring."""
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        nb_alpha: float = 1.0,
+        cv: int = 3,
+        use_nbsvm: bool = True,
+        head_tokens: int = 12,
+        target_precision: float = TARGET_PRECISION,
+        random_state: int = 0,
+    ):
+        self.C, self.nb_alpha, self.cv, self.use_nbsvm = C, nb_alpha, cv, use_nbsvm
+        self.head_tokens, self.target_precision = head_tokens, target_precision
+        self.random_state = random_state
+        self.classes_: list[str] = []
+        self.featurizer: Featurizer | None = None
+        self.coef_ = np.zeros((0, 0), np.float32)
+        self.intercept_ = np.zeros(0)
+        self.temperature_ = 1.0
+        self.threshold_: float | None = None
+        self.oof_top_probs_ = np.zeros(0)
+        self.oof_correct_ = np.zeros(0, bool)
+        self.info_: dict = {}
+
+    # -- training
+    def _fit_models(self, x, y, k):
+        seed = self.random_state
+        parts = [_fit_svm(x, y, k, self.C, seed)]
+        if self.use_nbsvm:
+            parts.append(_fit_nbsvm(x, y, k, self.C, self.nb_alpha, seed))
+        return parts
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
+        t0 = time.perf_counter()
+        texts = _check_texts(texts)
+        labels = _check_labels(labels, len(texts))
+        self.classes_ = sorted(set(labels))
+        y = np.searchsorted(np.array(self.classes_), np.array(labels))
+        k = len(self.classes_)
+        folds = min(self.cv, int(np.bincount(y).min()))
+        if folds < 2:
+            raise TriageInputError("每个类别至少需要 2 条样本 (each class needs >= 2 examples)")
+        self.featurizer = Featurizer(self.head_tokens)
+        x = self.featurizer.fit_transform(texts)  # idf from all texts: unsupervised, no labels
+        # Out-of-fold decision values of each model, for scaling, temperature and threshold.
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        oof = None
+        for tr, te in splitter.split(np.zeros(len(y)), y):
+            parts = self._fit_models(x[tr], y[tr], k)
+            dec = np.stack([x[te] @ W.T + b for W, b in parts])
+            if oof is None:
+                oof = np.zeros((len(parts), len(y), k))
+            oof[:, te] = dec
+        scales = [1.0 / max(float(d.std()), 1e-9) for d in oof]
+        oof_dec = sum(s * d for s, d in zip(scales, oof, strict=True))
+        self.temperature_ = fit_temperature(oof_dec, y)
+        probs = _softmax(oof_dec / self.temperature_)
+        self.oof_top_probs_ = probs.max(axis=1)
+        self.oof_correct_ = probs.argmax(axis=1) == y
+        self.threshold_ = choose_threshold(
+            zip(self.oof_top_probs_, self.oof_correct_, strict=True), self.target_precision
+        )
+        parts = self._fit_models(x, y, k)
+        self.coef_ = sum(s * W for s, (W, _) in zip(scales, parts, strict=True)).astype(np.float32)
+        self.intercept_ = sum(s * b for s, (_, b) in zip(scales, parts, strict=True))
+        cov, prec = coverage_precision(self.oof_top_probs_, self.oof_correct_, self.threshold_)
+        self.info_ = {
+            "n_train": len(texts),
+            "n_features": self.featurizer.n_features,
+            "cv_folds": folds,
+            "oof_accuracy": float(self.oof_correct_.mean()),
+            "oof_ece": expected_calibration_error(self.oof_top_probs_, self.oof_correct_),
+            "oof_auto_coverage": cov,
+            "oof_auto_precision": prec,
+            "train_s": time.perf_counter() - t0,
+        }
+        return self
+
+    # -- prediction
+    def _require_fitted(self):
+        if self.featurizer is None:
+            raise TriageInputError("模型尚未训练或加载 (model is not fitted)")
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated class probabilities, columns in ``classes_`` order."""
+        self._require_fitted()
+        texts = _check_texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        x = self.featurizer.transform(texts)
+        return _softmax((x @ self.coef_.T + self.intercept_) / self.temperature_)
+
+    def predict_top(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+        """For each text, the ``k`` most likely ``(label, probability)``, most likely first."""
+        probs = self.predict_proba(texts)
+        k = max(1, min(int(k), len(self.classes_)))
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        return [
+            [(self.classes_[j], float(row[j])) for j in idx]
+            for row, idx in zip(probs, order, strict=True)
+        ]
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return [top[0][0] for top in self.predict_top(texts, k=1)]
+
+    # -- persistence
+    def save(self, path: str | Path) -> None:
+        """Write the model to ``path`` (an ``.npz`` archive, written as named)."""
+        self._require_fitted()
+        f = self.featurizer
+        header = {
+            "magic": MAGIC,
+            "format_version": FORMAT_VERSION,
+            "versions": library_versions(),
+            "classes": self.classes_,
+            "temperature": self.temperature_,
+            "threshold": self.threshold_,
+            "params": {
+                "C": self.C,
+                "nb_alpha": self.nb_alpha,
+                "cv": self.cv,
+                "use_nbsvm": self.use_nbsvm,
+                "head_tokens": self.head_tokens,
+                "target_precision": self.target_precision,
+                "random_state": self.random_state,
+            },
+            "info": self.info_,
+        }
+        words = sorted(f.words.vocab, key=f.words.vocab.get)
+        arrays = {
+            "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), np.uint8),
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+            "words": np.frombuffer("\n".join(words).encode(), np.uint8),
+            "word_idf": f.words.idf,
+            "char_keys": f.chars.keys,
+            "char_idf": f.chars.idf,
+            "head_keys": f.head.keys,
+            "head_idf": f.head.idf,
+            "oof_top_probs": self.oof_top_probs_,
+            "oof_correct": self.oof_correct_,
+        }
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        Path(path).write_bytes(buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> TextClassifier:
+        """Read a model written by :meth:`save`; raises :class:`ModelFormatError` otherwise."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {name: z[name] for name in z.files}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+            raise ModelFormatError(
+                f"{path} 不是分拣模型文件 (not a triage model file: {exc})"
+            ) from exc
+        try:
+            header = json.loads(arrays["header"].tobytes().decode())
+        except (KeyError, ValueError) as exc:
+            raise ModelFormatError(f"{path} 不是分拣模型文件 (not a triage model file)") from exc
+        if not isinstance(header, dict) or header.get("magic") != MAGIC:
+            raise ModelFormatError(f"{path} 不是分拣模型文件 (not a triage model file)")
+        if header.get("format_version") != FORMAT_VERSION:
+            raise ModelFormatError(
+                f"模型格式版本 {header.get('format_version')} 与当前版本 {FORMAT_VERSION} 不符，"
+                f"请重新训练 (model format version {header.get('format_version')}, "
+                f"expected {FORMAT_VERSION}: retrain the model)"
+            )
+        model = cls(**header["params"])
+        model.classes_ = list(header["classes"])
+        model.temperature_ = float(header["temperature"])
+        model.threshold_ = header["threshold"]
+        model.info_ = dict(header.get("info", {}), versions=header["versions"])
+        model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
+        model.oof_top_probs_ = arrays["oof_top_probs"]
+        model.oof_correct_ = arrays["oof_correct"]
+        f = Featurizer(model.head_tokens)
+        raw_words = arrays["words"].tobytes().decode()
+        f.words.vocab = {w: i for i, w in enumerate(raw_words.split("\n"))} if raw_words else {}
+        f.words.idf = arrays["word_idf"]
+        f.chars.keys, f.chars.idf = arrays["char_keys"], arrays["char_idf"]
+        f.head.keys, f.head.idf = arrays["head_keys"], arrays["head_idf"]
+        model.featurizer = f
+        return model
+
+
+def library_versions() -> dict[str, str]:
+    import platform
+
+    try:
+        import jieba
+
+        jieba_version = jieba.__version__
+    except Exception:  # pragma: no cover - jieba is a declared dependency
+        jieba_version = "unavailable"
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "jieba": jieba_version,
+    }
+
+
+def evaluate(
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    test_labels: Sequence[str],
+    **params,
+) -> dict:
+    """Train on the training set, measure on the test set.
+
+    The auto-dispatch threshold comes from cross-validation on the training set only; coverage
+    and precision are then measured on the test set. Returns macro_f1, accuracy, per_class
+    (label -> F1), train_s, per_s (test messages predicted per second), auto_coverage,
+    auto_precision and threshold.
+    """
+    from sklearn.metrics import accuracy_score, f1_score
+
+    test_texts = _check_texts(test_texts)
+    test_labels = _check_labels(test_labels, len(test_texts), min_classes=1)
+    t0 = time.perf_counter()
+    model = TextClassifier(**params).fit(train_texts, train_labels)
+    train_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    top = model.predict_top(test_texts, k=1)
+    pred_s = time.perf_counter() - t0
+    pred = [t[0][0] for t in top]
+    probs = np.array([t[0][1] for t in top])
+    correct = np.array(pred) == np.array(test_labels)
+    labels = sorted(set(test_labels) | set(model.classes_))
+    f1s = f1_score(test_labels, pred, labels=labels, average=None, zero_division=0)
+    coverage, precision = coverage_precision(probs, correct, model.threshold_)
+    return {
+        "macro_f1": float(f1_score(test_labels, pred, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(test_labels, pred)),
+        "per_class": {lab: float(f) for lab, f in zip(labels, f1s, strict=True)},
+        "train_s": train_s,
+        "per_s": len(test_texts) / max(pred_s, 1e-9),
+        "auto_coverage": coverage,
+        "auto_precision": precision,
+        "threshold": model.threshold_,
+    }
