@@ -8,7 +8,10 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from yiwang.accounts.models import Role
+        from yiwang.approvals import cache
         from yiwang.core.views import register_workbench
+
+        cache.connect()
 
         register_workbench({Role.RESIDENT}, "办事", "/approvals/")
         register_workbench({Role.WINDOW_CLERK}, "综窗受理", "/approvals/window/")

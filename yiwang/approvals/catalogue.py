@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from yiwang.accounts.models import OrgUnit
-from yiwang.approvals import conditions
+from yiwang.approvals import cache, conditions
 from yiwang.approvals.errors import ApprovalErrorCode as E
 from yiwang.approvals.models import (
     CHANNELS,
@@ -155,28 +155,40 @@ def merge_fields(field_lists: list[list[dict]]) -> list[dict]:
 
 
 def bundle_items(bundle: Bundle) -> list[ServiceItem]:
-    cache = getattr(bundle, "_approvals_items", None)
-    if cache is None:
-        cache = [
-            bi.item
-            for bi in bundle.bundle_items.select_related("item", "item__department")
-            .prefetch_related("item__materials")
-            .order_by("sort_order", "id")
-        ]
-        bundle._approvals_items = cache
-    return cache
+    """The bundle's items in order, with their materials (cached: see cache.py)."""
+    items = getattr(bundle, "_approvals_items", None)
+    if items is None:
+        items = cache.cached(
+            ("bundle_items", bundle.pk),
+            lambda: [
+                bi.item
+                for bi in BundleItem.objects.filter(bundle_id=bundle.pk)
+                .select_related("item", "item__department")
+                .prefetch_related("item__materials")
+                .order_by("sort_order", "id")
+            ],
+        )
+        bundle._approvals_items = items
+    return items
 
 
 def requirements_for(*, item: ServiceItem | None = None, bundle: Bundle | None = None):
+    """The materials asked of the applicant (read-only; cached per item or bundle)."""
     if bundle is not None:
-        return merge_requirements(bundle_items(bundle), bundle.produced_materials or [])
-    return merge_requirements([item])
+        return cache.cached(
+            ("requirements", "bundle", bundle.pk),
+            lambda: merge_requirements(bundle_items(bundle), bundle.produced_materials or []),
+        )
+    return cache.cached(("requirements", "item", item.pk), lambda: merge_requirements([item]))
 
 
 def fields_for(*, item: ServiceItem | None = None, bundle: Bundle | None = None) -> list[dict]:
     if bundle is not None:
-        return merge_fields(
-            [i.form_fields for i in bundle_items(bundle)] + [bundle.extra_fields or []]
+        return cache.cached(
+            ("fields", "bundle", bundle.pk),
+            lambda: merge_fields(
+                [i.form_fields for i in bundle_items(bundle)] + [bundle.extra_fields or []]
+            ),
         )
     return merge_fields([item.form_fields])
 

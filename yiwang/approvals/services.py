@@ -31,7 +31,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from yiwang.accounts.models import OrgUnit, Role
-from yiwang.approvals import conditions
+from yiwang.approvals import cache, conditions
 from yiwang.approvals.catalogue import (
     Requirement,
     bundle_items,
@@ -129,8 +129,12 @@ def workdays_in(after: dt.datetime, until: dt.datetime) -> int:
 
 
 def policy_for(street: OrgUnit) -> CenterPolicy:
-    policy = CenterPolicy.objects.filter(street=street).first()
-    return policy or CenterPolicy(street=street)
+    def load():
+        return CenterPolicy.objects.filter(street_id=street.pk).first() or CenterPolicy(
+            street_id=street.pk
+        )
+
+    return cache.cached(("policy", street.pk), load)
 
 
 def _require_clerk(actor, app: Application) -> None:
@@ -211,11 +215,43 @@ def _locked(app: Application) -> Application:
     already serialise writers); the version the client sent is checked against this read."""
     fresh = (
         A.objects.select_for_update(of=("self",))
-        .select_related("item", "bundle", "street")
-        .defer("applicant_phone", "applicant_id_number", "form_private")  # decrypted on use
+        .defer(*_DEFERRED)  # personal data is decrypted only when used
         .get(pk=app.pk)
     )
+    _attach_catalogue(fresh)
     return fresh
+
+
+_DEFERRED = ("applicant_phone", "applicant_id_number", "form_private")
+
+
+def _attach_catalogue(app: Application) -> None:
+    """Attach the item, bundle and street from the catalogue cache (read-only rows) instead of
+    joining them on every locked read."""
+    if app.item_id:
+        app.item = cache.cached(
+            ("item", app.item_id),
+            lambda: ServiceItem.objects.select_related("department").get(pk=app.item_id),
+        )
+    if app.bundle_id:
+        app.bundle = cache.cached(
+            ("bundle", app.bundle_id), lambda: Bundle.objects.get(pk=app.bundle_id)
+        )
+    app.street = cache.cached(
+        ("unit", app.street_id), lambda: OrgUnit.objects.get(pk=app.street_id)
+    )
+
+
+def _save_child(child: Application, expected_status: str, fields: list[str]) -> None:
+    """Write a cascaded child transition, only if the child is still in the state we read."""
+    values = {f: getattr(child, child._meta.get_field(f).attname) for f in fields}
+    values = {child._meta.get_field(f).attname: v for f, v in values.items()}
+    done = A.objects.filter(pk=child.pk, status=expected_status).update(
+        version=F("version") + 1, **values
+    )
+    if done != 1:
+        raise Conflict("一件事子件的状态已被他人修改，请刷新后重试。", code=E.WRONG_STATE)
+    child.version += 1
 
 
 def _save(app: Application, fields: list[str]) -> None:
@@ -422,11 +458,13 @@ def _resolve_street(actor, street, channel) -> OrgUnit:
 
 
 def _check_devolved(items: list[ServiceItem], street: OrgUnit) -> None:
-    ids = {i.pk for i in items}
-    devolved = set(
-        ServiceItem.devolved_to.through.objects.filter(
-            serviceitem_id__in=ids, orgunit_id=street.pk
-        ).values_list("serviceitem_id", flat=True)
+    devolved = cache.cached(
+        ("devolved", street.pk),
+        lambda: frozenset(
+            ServiceItem.devolved_to.through.objects.filter(orgunit_id=street.pk).values_list(
+                "serviceitem_id", flat=True
+            )
+        ),
     )
     missing = [i.name for i in items if i.pk not in devolved]
     if missing:
@@ -646,11 +684,15 @@ def _missing_required(app: Application) -> list[Requirement]:
 
 
 def _current_flow(item: ServiceItem) -> StepFlow | None:
-    flows = getattr(item, "_approvals_flow", None)
-    if flows is None:
-        flow = item.flows.filter(is_current=True).prefetch_related("steps").first()
-        item._approvals_flow = flows = [flow]
-    return flows[0]
+    """The item's current flow version with its steps (read-only; cached, see cache.py)."""
+    return cache.cached(
+        ("flow", item.pk),
+        lambda: (
+            StepFlow.objects.filter(item_id=item.pk, is_current=True)
+            .prefetch_related("steps")
+            .first()
+        ),
+    )
 
 
 def _start_item(app: Application, now, rec: _Recorder, steps_out: list) -> str:
@@ -744,14 +786,7 @@ def application_accept(
         _count_visit(app, now)
     if app.kind == A.Kind.BUNDLE:
         children = list(app.children.select_related("item").order_by("id"))
-        flows = {
-            f.item_id: f
-            for f in StepFlow.objects.filter(
-                item_id__in=[c.item_id for c in children], is_current=True
-            ).prefetch_related("steps")
-        }
         for child in children:
-            child.item._approvals_flow = [flows.get(child.item_id)]
             child.parent = app
             child.accepted_by = actor
             before = child.status
@@ -764,8 +799,7 @@ def application_accept(
                 from_status=before,
                 to_status=target,
             )
-            child.version += 1
-        A.objects.bulk_update(children, [*APP_TIMING_FIELDS, "version"])
+            _save_child(child, S.SUBMITTED, APP_TIMING_FIELDS)
         app.accepted_at = now
         deadlines = [c.deadline for c in children if c.deadline]
         app.deadline = max(deadlines) if deadlines else now
@@ -1013,9 +1047,12 @@ def application_reject(
                 child, "reject", "随一件事不予受理", from_status=child.status, to_status=S.REJECTED
             )
             _transition(child.reject)
-            child.reason, child.legal_basis = app.reason, app.legal_basis
-            child.version += 1
-        A.objects.bulk_update(children, ["status", "reason", "legal_basis", "version"])
+        A.objects.filter(pk__in=[c.pk for c in children], status=S.SUBMITTED).update(
+            status=S.REJECTED,
+            reason=app.reason,
+            legal_basis=app.legal_basis,
+            version=F("version") + 1,
+        )
     rec.flush()
     audit_record(
         actor=actor,
@@ -1064,7 +1101,7 @@ def _conclude_parent(child: Application, rec: _Recorder, now) -> None:
     """When the last child of a bundle is decided, the parent concludes. The parent row is
     locked before the siblings are read, so two siblings finishing at once serialise here and
     the later one sees the other's decision (READ COMMITTED reads after the lock)."""
-    parent = A.objects.select_for_update(of=("self",)).get(pk=child.parent_id)
+    parent = A.objects.select_for_update(of=("self",)).defer(*_DEFERRED).get(pk=child.parent_id)
     statuses = list(A.objects.filter(parent_id=parent.pk).values_list("status", flat=True))
     if any(s not in (S.APPROVED, S.DENIED) for s in statuses) or parent.status != S.REVIEWING:
         return
@@ -1099,10 +1136,14 @@ def application_approve_step(
         nxt.state = ApplicationStep.State.ACTIVE
         nxt.started_at = now
         nxt.deadline, _ = add_workdays(now, nxt.limit_days)
-    ApplicationStep.objects.bulk_update(  # one UPDATE for both steps
-        [s for s in (step, nxt) if s is not None],
-        ["state", "acted_by", "acted_at", "opinion", "started_at", "deadline"],
+    # plain UPDATEs: cheaper in Python than one bulk_update CASE expression
+    ApplicationStep.objects.filter(pk=step.pk).update(
+        state=step.state, acted_by=actor, acted_at=now, opinion=opinion
     )
+    if nxt is not None:
+        ApplicationStep.objects.filter(pk=nxt.pk).update(
+            state=nxt.state, started_at=now, deadline=nxt.deadline
+        )
     before = app.status
     _transition(app.approve_step, last=nxt is None)
     fields = ["status"]
@@ -1229,9 +1270,12 @@ def application_deliver(
                 to_status=S.DELIVERED,
             )
             _transition(child.deliver)
-            child.delivered_at, child.delivery_method = now, method
-            child.version += 1
-        A.objects.bulk_update(children, ["status", "delivered_at", "delivery_method", "version"])
+        A.objects.filter(pk__in=[c.pk for c in children], status__in=[S.APPROVED, S.DENIED]).update(
+            status=S.DELIVERED,
+            delivered_at=now,
+            delivery_method=method,
+            version=F("version") + 1,
+        )
     rec.flush()
     audit_record(
         actor=actor,

@@ -134,11 +134,8 @@ def apply(request, kind, code):
     clerk = bool(streets_of(request.user, Role.WINDOW_CLERK)) or request.user.is_superuser
     specialist = bool(streets_of(request.user, Role.PARTY_SPECIALIST))
     values = dict(request.POST.items()) if request.method == "POST" else {}
-    if request.method == "GET":
-        values = {
-            "applicant_name": request.user.display_name,
-            "phone": request.user.phone,
-        }
+    if request.method == "GET" and not (clerk or specialist):
+        values = {"applicant_name": request.user.display_name, "phone": request.user.phone}
     if request.method == "POST":
         channel = request.POST.get("channel") or A.Channel.ONLINE
         form = {f["name"]: request.POST.get(f["name"], "") for f in fields}

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from yiwang.core.audit import audit_record, snapshot
-from yiwang.core.errors import ValidationFailed
+from yiwang.core.errors import Conflict, StaleVersion, ValidationFailed
 from yiwang.grids import geometry as geo
 from yiwang.grids.errors import GridErrorCode
 from yiwang.grids.models import CODE_LENGTHS, PARENT_LEVEL, GridImportReport, Region
@@ -462,8 +463,42 @@ def _find_overlaps(planned: list[_Planned], level: str, kind: str, result: Impor
                 )
 
 
+WRITTEN_FIELDS = [
+    "code",
+    "name",
+    "level",
+    "kind",
+    "special_type",
+    "parent_id",
+    "geojson",
+    "is_active",
+    "repaired_note",
+    "warnings",
+    "min_lon",
+    "min_lat",
+    "max_lon",
+    "max_lat",
+    "area_m2",
+    "updated_at",
+]
+
+
+def _write(planned, result: ImportResult, **kwargs) -> None:
+    try:
+        _write_all(planned, result, **kwargs)
+    except IntegrityError:
+        raise Conflict(
+            "编码冲突：另一项修改或导入同时写入了相同的编码，本次导入未做任何修改，请重试。",
+            code="duplicate_code",
+        )
+    except StaleVersion:
+        raise StaleVersion(
+            "导入期间有区域被他人修改，本次导入未做任何修改，请重试。", code="stale_version"
+        )
+
+
 @transaction.atomic
-def _write(planned, result: ImportResult, *, actor, level, kind, source_name) -> None:
+def _write_all(planned, result: ImportResult, *, actor, level, kind, source_name) -> None:
     note_base = f"导入 {source_name}".strip()
     for plan in planned:
         region = plan.existing
@@ -471,8 +506,6 @@ def _write(planned, result: ImportResult, *, actor, level, kind, source_name) ->
         before = None if created else snapshot(region, REGION_AUDIT_FIELDS)
         if created:
             region = Region(level=level, kind=kind)
-        else:
-            region.version += 1
         region.code = plan.code
         region.name = plan.name
         region.level = level
@@ -487,7 +520,11 @@ def _write(planned, result: ImportResult, *, actor, level, kind, source_name) ->
             float(v) for v in plan.geom.bounds
         )
         region.area_m2 = round(geo.area_m2(plan.geom), 1)
-        region.save()
+        if created:
+            region.save()
+        else:  # compare-and-set: an edit made since we read the row aborts the import
+            region.updated_at = timezone.now()
+            region.bump_version(fields=WRITTEN_FIELDS)
         audit_record(
             actor=actor,
             action="grids.region.create" if created else "grids.region.update",
@@ -513,6 +550,10 @@ def _write(planned, result: ImportResult, *, actor, level, kind, source_name) ->
         details=summary,
     )
     result.report_id = report.pk
+    from yiwang.grids.locate import invalidate  # updates bypass post_save: refresh the index
+
+    invalidate()
+    transaction.on_commit(invalidate)
     audit_record(
         actor=actor,
         action="grids.import",

@@ -45,6 +45,7 @@ except ImportError:  # pragma: no cover - other Shapely 2 builds
 MAX_CELLS_PER_AXIS = 2048
 CELL_DIVISOR = 4  # cell edge = median grid extent / 4
 OUTSIDE = object()  # a cell wholly outside every grid
+MAX_PAIRS = 1_000_000  # (cell, grid) pairs: ~28,000 grids at full resolution, ~70 MB
 
 
 @dataclass(frozen=True)
@@ -231,10 +232,19 @@ class GridIndex:
             (y1 - y0) / MAX_CELLS_PER_AXIS,
             1e-9,
         )
+        # Bound the table's size (memory): widen the cells when the grids' boxes would
+        # touch more than MAX_PAIRS cells in all.
+        spans = ((bounds[:, 2] - bounds[:, 0]) / width + 2) * (
+            (bounds[:, 3] - bounds[:, 1]) / height + 2
+        )
+        if spans.sum() > MAX_PAIRS:
+            scale = math.sqrt(float(spans.sum()) / MAX_PAIRS)
+            width, height = width * scale, height * scale
         self.x0, self.y0 = x0, y0
-        self.nx = max(1, math.ceil((x1 - x0) / width))
-        self.ny = max(1, math.ceil((y1 - y0) / height))
         self.inv_w, self.inv_h = 1.0 / width, 1.0 / height
+        # With the same arithmetic as the lookup, so the east and north edges are inside.
+        self.nx = int((x1 - x0) * self.inv_w) + 1
+        self.ny = int((y1 - y0) * self.inv_h) + 1
         ny = self.ny
         nc = self.n_comprehensive
 
@@ -261,7 +271,10 @@ class GridIndex:
         a, b = coords[:-1][same], coords[1:][same]
         si0, sj0 = cell_of(np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]))
         si1, sj1 = cell_of(np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1]))
-        crossed_keys, _ = _rect_cells(si0, si1, sj0, sj1, ny)
+        crossed_keys, _ = _rect_cells(
+            np.clip(si0, 0, self.nx - 1), np.clip(si1, 0, self.nx - 1),
+            np.clip(sj0, 0, ny - 1), np.clip(sj1, 0, ny - 1), ny,
+        )  # fmt: skip
         crossed = np.isin(keys, np.unique(crossed_keys))
         # In any other cell each candidate holds either all of the cell or none of it:
         # decide such a cell once, at its centre.
@@ -311,14 +324,8 @@ class GridIndex:
         if fx < 0 or fy < 0:
             return None
         i, j = int(fx), int(fy)
-        if i >= self.nx:  # the extent's east edge belongs to the last column
-            if i > self.nx or fx > self.nx:
-                return None
-            i = self.nx - 1
-        if j >= self.ny:
-            if j > self.ny or fy > self.ny:
-                return None
-            j = self.ny - 1
+        if i >= self.nx or j >= self.ny:
+            return None
         return self.cells.get(i * self.ny + j)
 
     def locate(self, x: float, y: float) -> LocateResult | None:
@@ -423,14 +430,20 @@ def _db_rows() -> list[RegionRow]:
 
 
 class GridLocator:
-    """Holds the current GridIndex and rebuilds it when its source changes."""
+    """Holds the current GridIndex and rebuilds it when its source changes.
+
+    `invalidate()` bumps a generation; an index built for an older generation is never
+    served, so a caller arriving while another thread rebuilds waits for the new index
+    instead of reading the old one. Rebuilds are serialised by a lock.
+    """
 
     def __init__(self, *, rows=_db_rows, signature=_db_signature, check_seconds=None):
         self._rows = rows
         self._signature = signature
         self._check_seconds = check_seconds
         self._index: GridIndex | None = None
-        self._dirty = True
+        self._generation = 1  # bumped by invalidate()
+        self._built = 0  # the generation the current index was built for
         self._next_check = 0.0
         self._lock = threading.Lock()
 
@@ -441,27 +454,30 @@ class GridLocator:
         return float(getattr(settings, "YIWANG_GRID_INDEX_CHECK_SECONDS", 2.0))
 
     def invalidate(self) -> None:
-        self._dirty = True
+        self._generation += 1
 
     def index(self, *, fresh: bool = False) -> GridIndex:
-        if self._dirty or fresh or time.monotonic() >= self._next_check:
+        if self._built != self._generation or fresh or time.monotonic() >= self._next_check:
             self._refresh()
         return self._index
 
     def _refresh(self) -> None:
         with self._lock:
-            dirty = self._dirty
-            self._dirty = False
-            signature = self._signature()  # read before the rows: a change in between is
-            # seen again at the next check, never lost
-            if dirty or self._index is None or signature != self._index.signature:
+            generation = self._generation
+            # The signature is read before the rows: a change in between is seen again at
+            # the next check, never lost.
+            signature = self._signature()
+            stale = self._built != generation or self._index is None
+            if stale or signature != self._index.signature:
                 started = time.perf_counter()
-                self._index = GridIndex(self._rows(), signature)
+                index = GridIndex(self._rows(), signature)
+                self._index = index
                 logger.debug(
                     "grid index rebuilt: %d grids in %.0f ms",
-                    len(self._index),
+                    len(index),
                     (time.perf_counter() - started) * 1000,
                 )
+            self._built = generation
             self._next_check = time.monotonic() + self.check_seconds
 
     def locate(self, lon, lat, *, fresh: bool = False) -> LocateResult | None:

@@ -8,9 +8,9 @@ Pipeline
    training file) or raw Chinese; raw text is segmented with jieba. Punctuation, function words
    (停用词) and stray single letters/digits are dropped, so both kinds of input look alike.
 2. Features, each block TF-IDF weighted (sublinear tf, smooth idf, L2-normalised per block):
-   word unigrams; character 1-4-grams of the text with spaces removed; character 1-3-grams of
+   word unigrams; character 1-3-grams of the text with spaces removed; character 1-3-grams of
    the first 12 tokens (≈ the 留言主题, which carries most of the signal). Character n-grams are
-   hashed with a stable 40-bit hash in numpy (fast, no Python loop per n-gram) and only those
+   hashed with a stable 22-bit hash in numpy (fast, no Python loop per n-gram) and only those
    seen in >= 2 training messages are kept.
 3. Two linear models: a one-vs-rest linear SVM, and an NB-SVM (one SVM per class on features
    scaled by that class's naive-Bayes log-count ratio). Their decision values are scaled to
@@ -52,8 +52,11 @@ MAGIC = "yiwang-triage-model"
 TARGET_PRECISION = 0.98
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_WORDISH = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_JUNK = {"_x000D_", "x000D", "_"}
+# Whole tokens that are punctuation/symbols only, a single ASCII letter or digit, or the
+# spreadsheet line-break residue "_x000D_".
+_NOISE_TOKEN = re.compile(
+    r"(?<!\S)(?:_?x000D_?|[0-9A-Za-z]|[^\s0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)(?!\S)"
+)
 # Function words dropped from the training file by its tokeniser; dropped here from raw input
 # too, so raw and pre-segmented text give the same features.
 STOPWORDS = frozenset(
@@ -86,10 +89,10 @@ def has_chinese(text: str) -> bool:
 
 
 def is_segmented(text: str) -> bool:
-    """True when ``text`` looks pre-segmented (space-separated tokens, >= 1 per 5 CJK chars)."""
-    tokens = text.split()
-    n_cjk = len(_CJK.findall(text))
-    return len(tokens) >= 2 and len(tokens) >= 0.2 * n_cjk
+    """True when ``text`` looks pre-segmented: space-separated tokens averaging < 5 characters
+    (jieba output averages about 3.2 with its spaces; raw Chinese has few or no spaces)."""
+    n_spaces = text.count(" ")
+    return n_spaces >= 1 and n_spaces * 5 >= len(text.strip())
 
 
 def _jieba_cut(text: str) -> list[str]:
@@ -101,16 +104,8 @@ def _jieba_cut(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Tokens of a message: split on spaces if pre-segmented, else jieba; noise dropped."""
-    raw = text.split() if is_segmented(text) else _jieba_cut(text)
-    out = []
-    for tok in raw:
-        tok = tok.strip()
-        if not tok or tok in STOPWORDS or tok in _JUNK or not _WORDISH.search(tok):
-            continue
-        if len(tok) == 1 and tok.isascii():
-            continue
-        out.append(tok)
-    return out
+    joined = text if is_segmented(text) else " ".join(_jieba_cut(text))
+    return [tok for tok in _NOISE_TOKEN.sub(" ", joined).split() if tok not in STOPWORDS]
 
 
 def _check_texts(texts: Sequence[str], what: str = "文本") -> list[str]:
@@ -183,29 +178,33 @@ def read_labelled_csv(
 
 _M64 = np.uint64(0x9E3779B97F4A7C15)  # multiplicative-hash constant (odd)
 _P64 = np.uint64(1_000_003)
-_BITS = 40
+HASH_BITS = 22  # 4M buckets; only buckets seen in >= min_df training messages become features
 
 
 def _char_ngram_hashes(docs: Sequence[str], nmax: int) -> tuple[np.ndarray, np.ndarray]:
-    """(doc index, 40-bit hash) of every character 1..nmax-gram of every doc, in numpy."""
+    """(doc index, bucket) of every character 1..nmax-gram of every doc, computed in numpy.
+
+    The bucket is a stable multiplicative hash (same on every machine and Python process) of
+    the n-gram's code points, reduced to ``HASH_BITS`` bits.
+    """
     lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
     total = int(lens.sum())
     if total == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     doc_of = np.repeat(np.arange(len(docs)), lens)
-    pos_in_doc = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
-    docs_out, hashes_out = [], []
-    h = np.zeros(total, dtype=np.uint64)
+    room = np.repeat(np.cumsum(lens), lens) - np.arange(total)  # chars left in the doc
+    docs_out, buckets_out = [], []
+    h = codes
     with np.errstate(over="ignore"):
         for n in range(1, nmax + 1):
-            h = codes.copy() if n == 1 else h[:-1] * _P64 + codes[n - 1 :]
-            m = total - n + 1
-            ok = pos_in_doc[:m] + n <= lens[doc_of[:m]]
+            if n > 1:
+                h = h[:-1] * _P64 + codes[n - 1 :]
+            ok = room[: len(h)] >= n
             mixed = (h[ok] + np.uint64(n)) * _M64
-            hashes_out.append((mixed >> np.uint64(64 - _BITS)).astype(np.int64))
-            docs_out.append(doc_of[:m][ok])
-    return np.concatenate(docs_out), np.concatenate(hashes_out)
+            buckets_out.append((mixed >> np.uint64(64 - HASH_BITS)).astype(np.int64))
+            docs_out.append(doc_of[: len(h)][ok])
+    return np.concatenate(docs_out), np.concatenate(buckets_out)
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -230,31 +229,36 @@ def _smooth_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 
 
 class _CharBlock:
-    """Hashed character n-gram TF-IDF (n = 1..nmax), n-grams with df < min_df dropped."""
+    """Hashed character n-gram TF-IDF (n = 1..nmax); buckets with df < min_df are dropped."""
 
     def __init__(self, nmax: int, min_df: int = 2):
         self.nmax, self.min_df = nmax, min_df
-        self.keys = np.zeros(0, np.int64)
         self.idf = np.zeros(0)
+        self.keys = np.zeros(0, np.int64)  # kept buckets, sorted; column j <-> keys[j]
+        self._table: np.ndarray | None = None
 
-    def _counts(self, docs: Sequence[str]) -> sp.csr_matrix:
-        rows, hashes = _char_ngram_hashes(docs, self.nmax)
-        pos = np.searchsorted(self.keys, hashes)
-        pos[pos == len(self.keys)] = 0
-        ok = self.keys[pos] == hashes if len(self.keys) else np.zeros(len(hashes), bool)
-        data = np.ones(int(ok.sum()))
-        return sp.csr_matrix((data, (rows[ok], pos[ok])), shape=(len(docs), len(self.keys)))
+    def set_keys(self, keys: np.ndarray, idf: np.ndarray) -> None:
+        self.keys, self.idf = np.asarray(keys, np.int64), np.asarray(idf, np.float64)
+        table = np.full(1 << HASH_BITS, -1, dtype=np.int32)
+        table[self.keys] = np.arange(len(self.keys), dtype=np.int32)
+        self._table = table
 
     def fit(self, docs: Sequence[str]) -> _CharBlock:
-        rows, hashes = _char_ngram_hashes(docs, self.nmax)
-        pairs = np.unique(rows * (1 << _BITS) + hashes)  # one per (doc, n-gram)
-        keys, df = np.unique(pairs & ((1 << _BITS) - 1), return_counts=True)
+        rows, buckets = _char_ngram_hashes(docs, self.nmax)
+        pairs = np.unique(rows * (1 << HASH_BITS) + buckets)  # one per (doc, bucket)
+        keys, df = np.unique(pairs & ((1 << HASH_BITS) - 1), return_counts=True)
         keep = df >= self.min_df
-        self.keys, self.idf = keys[keep], _smooth_idf(df[keep], len(docs))
+        self.set_keys(keys[keep], _smooth_idf(df[keep], len(docs)))
         return self
 
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
-        return _tfidf(self._counts(docs), self.idf)
+        rows, buckets = _char_ngram_hashes(docs, self.nmax)
+        cols = self._table[buckets]
+        ok = cols >= 0
+        counts = sp.csr_matrix(
+            (np.ones(int(ok.sum())), (rows[ok], cols[ok])), shape=(len(docs), len(self.keys))
+        )
+        return _tfidf(counts, self.idf)
 
 
 class _WordBlock:
@@ -288,12 +292,12 @@ class _WordBlock:
 
 
 class Featurizer:
-    """Word unigrams + char 1-4-grams + char 1-3-grams of the first ``head_tokens`` tokens."""
+    """Word unigrams, char 1..char_n-grams, char 1-3-grams of the first ``head_tokens`` tokens."""
 
-    def __init__(self, head_tokens: int = 12):
+    def __init__(self, head_tokens: int = 12, char_n: int = 3):
         self.head_tokens = head_tokens
         self.words = _WordBlock()
-        self.chars = _CharBlock(4)
+        self.chars = _CharBlock(char_n)
         self.head = _CharBlock(3)
 
     def _views(self, texts: Sequence[str]):
@@ -436,11 +440,13 @@ class TextClassifier:
         cv: int = 3,
         use_nbsvm: bool = True,
         head_tokens: int = 12,
+        char_n: int = 3,
         target_precision: float = TARGET_PRECISION,
         random_state: int = 0,
     ):
         self.C, self.nb_alpha, self.cv, self.use_nbsvm = C, nb_alpha, cv, use_nbsvm
-        self.head_tokens, self.target_precision = head_tokens, target_precision
+        self.head_tokens, self.char_n = head_tokens, char_n
+        self.target_precision = target_precision
         self.random_state = random_state
         self.classes_: list[str] = []
         self.featurizer: Featurizer | None = None
@@ -470,7 +476,7 @@ class TextClassifier:
         folds = min(self.cv, int(np.bincount(y).min()))
         if folds < 2:
             raise TriageInputError("每个类别至少需要 2 条样本 (each class needs >= 2 examples)")
-        self.featurizer = Featurizer(self.head_tokens)
+        self.featurizer = Featurizer(self.head_tokens, self.char_n)
         x = self.featurizer.fit_transform(texts)  # idf from all texts: unsupervised, no labels
         # Out-of-fold decision values of each model, for scaling, temperature and threshold.
         splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
@@ -551,6 +557,7 @@ class TextClassifier:
                 "cv": self.cv,
                 "use_nbsvm": self.use_nbsvm,
                 "head_tokens": self.head_tokens,
+                "char_n": self.char_n,
                 "target_precision": self.target_precision,
                 "random_state": self.random_state,
             },
@@ -606,12 +613,12 @@ class TextClassifier:
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         model.oof_top_probs_ = arrays["oof_top_probs"]
         model.oof_correct_ = arrays["oof_correct"]
-        f = Featurizer(model.head_tokens)
+        f = Featurizer(model.head_tokens, model.char_n)
         raw_words = arrays["words"].tobytes().decode()
         f.words.vocab = {w: i for i, w in enumerate(raw_words.split("\n"))} if raw_words else {}
         f.words.idf = arrays["word_idf"]
-        f.chars.keys, f.chars.idf = arrays["char_keys"], arrays["char_idf"]
-        f.head.keys, f.head.idf = arrays["head_keys"], arrays["head_idf"]
+        f.chars.set_keys(arrays["char_keys"], arrays["char_idf"])
+        f.head.set_keys(arrays["head_keys"], arrays["head_idf"])
         model.featurizer = f
         return model
 

@@ -32,16 +32,14 @@ def normalize(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text or "").lower())
 
 
-def _vectors(texts: Sequence[str], vocab: dict | None = None):
+def _vectors(texts: Sequence[str]):
     """Sublinear-tf, L2-normalised char n-gram rows for ``texts`` (and the vocabulary used)."""
     docs = [normalize(t) for t in texts]
     # Texts of one character have no 2-gram: fall back to the character itself.
     docs = [d if len(d) != 1 else d + "\x00" for d in docs]
-    vec = CountVectorizer(
-        analyzer="char", ngram_range=NGRAM_RANGE, vocabulary=vocab, dtype=np.float64
-    )
+    vec = CountVectorizer(analyzer="char", ngram_range=NGRAM_RANGE, dtype=np.float64)
     try:
-        x = vec.fit_transform(docs) if vocab is None else vec.transform(docs)
+        x = vec.fit_transform(docs)
     except ValueError:  # every text empty after normalisation: nothing to compare
         return sp.csr_matrix((len(docs), 1)), {}
     x = x.tocsr()
@@ -54,13 +52,13 @@ def _vectors(texts: Sequence[str], vocab: dict | None = None):
 
 def similarity_matrix(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
     """Dense ``len(left) x len(right)`` matrix of cosine similarities in [0, 1]."""
-    if len(left) == 0 or len(right) == 0:
+    left, right = list(left), list(right)
+    if not left or not right:
         return np.zeros((len(left), len(right)))
-    x, vocab = _vectors(list(right))
+    x, vocab = _vectors(left + right)  # one vocabulary, so every n-gram counts in the norms
     if not vocab:
         return np.zeros((len(left), len(right)))
-    q, _ = _vectors(list(left), vocab)
-    return np.clip((q @ x.T).toarray(), 0.0, 1.0)
+    return np.clip((x[: len(left)] @ x[len(left) :].T).toarray(), 0.0, 1.0)
 
 
 def text_similarity(a: str, b: str) -> float:

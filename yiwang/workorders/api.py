@@ -51,6 +51,7 @@ def _photo_url(request, photo) -> str:
 
 class PhotoSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    kind = serializers.CharField(help_text="report 上报照片 / evidence 处置照片")
 
     class Meta:
         model = WorkOrderPhoto
@@ -511,6 +512,7 @@ class WorkOrderActionView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
+        operation_id="workorders_action",
         request={"application/json": ACTION_REQUEST, "multipart/form-data": ACTION_REQUEST},
         responses=WorkOrderDetailSerializer,
         parameters=[
@@ -532,7 +534,11 @@ class WorkOrderActionView(APIView):
 class AssistTaskActionView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=ACTION_REQUEST, responses=WorkOrderDetailSerializer)
+    @extend_schema(
+        operation_id="workorders_assist_task_action",
+        request=ACTION_REQUEST,
+        responses=WorkOrderDetailSerializer,
+    )
     def post(self, request, pk: int, task_id: int, action: str):
         data = _data(request)
         order = selectors.work_order_get(user=request.user, id=pk)

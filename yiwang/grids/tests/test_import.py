@@ -233,3 +233,40 @@ def test_yiwang_import_grids_maps_to_the_command():
 
 def test_import_file_error_is_a_validation_failure():
     assert issubclass(ImportFileError, ValidationFailed)
+
+
+def test_an_edit_made_during_the_import_aborts_it_with_409(world, monkeypatch):
+    from django.db.models import F
+
+    from yiwang.core.errors import StaleVersion
+    from yiwang.grids import importers
+
+    run(world)  # creates 一号 (…001003) and two more
+    real = importers._find_overlaps
+
+    def edit_meanwhile(*args, **kwargs):
+        Region.objects.filter(code="320571001001003").update(version=F("version") + 1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importers, "_find_overlaps", edit_meanwhile)
+    extra = json.loads(MIXED)
+    extra["features"].append(feature(box(120.012, 31.002, 0.002), name="新增"))
+    before = Region.objects.count()
+    with pytest.raises(StaleVersion) as err:
+        run(world, json.dumps(extra).encode())
+    assert err.value.status == 409 and "未做任何修改" in err.value.message
+    assert Region.objects.count() == before  # 新增 was rolled back with the rest
+    assert GridImportReport.objects.count() == 1
+
+
+def test_reimport_is_seen_by_locate_at_once(world):
+    from yiwang.grids.locate import locate
+
+    data = collection(feature(box(120.001, 31.011, 0.003), name="甲"))
+    run(world, data, kind="special")
+    assert [r.name for r in locate(120.002, 31.012).special] == ["甲"]
+    moved = collection(feature(box(120.012, 31.011, 0.003), name="甲"))
+    result = run(world, moved, kind="special")
+    assert len(result.updated) == 1  # same parent and name: updated in place
+    assert locate(120.002, 31.012).special == ()
+    assert [r.name for r in locate(120.013, 31.012).special] == ["甲"]

@@ -209,3 +209,57 @@ def test_locate_result_as_dict(world):
     assert body["community"]["level"] == "community"
     assert body["street"]["code"] == "320571001"
     assert json.dumps(body)
+
+
+def test_widened_cells_still_agree_with_brute_force(monkeypatch):
+    monkeypatch.setattr(locator, "MAX_PAIRS", 50)  # force coarse cells
+    rng = random.Random(11)
+    geoms = [
+        shapely.box(i / 10, j / 10, (i + 1) / 10, (j + 1) / 10)
+        for i in range(10)
+        for j in range(10)
+    ]
+    index = GridIndex(_rows(geoms))
+    assert index.nx < 10
+    for _ in range(2000):
+        x, y = rng.choice([rng.uniform(-0.05, 1.05), rng.randint(0, 10) / 10]), rng.uniform(0, 1)
+        hits = [k for k in range(100) if shapely.intersects_xy(geoms[k], x, y)]
+        got = index.locate(x, y)
+        assert (got.grid if got else None) == (f"g{hits[0]}" if hits else None), (x, y)
+
+
+def test_points_on_the_extent_edges_are_found():
+    geoms = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
+    index = GridIndex(_rows(geoms))
+    assert index.locate(2.0, 1.0).grid == "g1"
+    assert index.locate(2.0, 0.5).grid == "g1"
+    assert index.locate(1.0, 1.0).grid == "g0"
+    assert index.locate(0.0, 0.0).grid == "g0"
+
+
+def test_callers_during_a_rebuild_wait_for_the_new_index():
+    import threading
+    import time as _time
+
+    version = ["v1"]
+    entered = threading.Event()
+
+    def rows():
+        if version[0] == "v2":
+            entered.set()
+            _time.sleep(0.3)  # a slow rebuild
+            return _rows([shapely.box(0, 0, 1, 1), shapely.box(5, 5, 6, 6)])
+        return _rows([shapely.box(0, 0, 1, 1)])
+
+    loc = GridLocator(rows=rows, signature=lambda: version[0], check_seconds=60)
+    assert loc.locate(5.5, 5.5) is None
+    version[0] = "v2"
+    loc.invalidate()
+    seen = []
+    first = threading.Thread(target=lambda: seen.append(("first", loc.locate(5.5, 5.5))))
+    first.start()
+    entered.wait(5)
+    second = loc.locate(5.5, 5.5)  # arrives mid-rebuild: must not get the old index
+    first.join()
+    assert second is not None and second.grid == "g1"
+    assert seen[0][1].grid == "g1"

@@ -153,7 +153,8 @@ class Command(BaseCommand):
         self.stdout.write(
             json.dumps(
                 {
-                    "grids": len(index),
+                    "grids": index.n_comprehensive,
+                    "special_grids": len(index) - index.n_comprehensive,
                     "points": len(pts),
                     "lookups_per_s": round(len(pts) / elapsed),
                     "lookups_per_cpu_s": round(len(pts) / cpu),

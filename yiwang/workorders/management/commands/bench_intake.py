@@ -12,9 +12,10 @@ Runs in a throwaway database (see yiwang/workorders/bench.py). Prints one JSON l
 import json
 import random
 import statistics
+import threading
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
 
@@ -45,28 +46,37 @@ class Command(BaseCommand):
         parser.add_argument("--grids-per-community", type=int, default=16)
         parser.add_argument("--seed", type=int, default=20261122)
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="并发线程数（每个线程一个数据库连接；默认 1，即单连接顺序提交）",
+        )
+        parser.add_argument(
             "--in-place",
             action="store_true",
             help="在当前数据库的事务中运行并回滚（测试用；不提交，数字不具代表性）",
         )
 
-    def handle(self, *args, orders, communities, grids_per_community, seed, in_place, **options):
+    def handle(
+        self, *args, orders, communities, grids_per_community, seed, in_place, workers=1, **opts
+    ):
+        if in_place and workers > 1:
+            raise CommandError("--in-place 只能单线程运行。")
         with throwaway_database(in_place=in_place), production_logging():
-            result = run(orders, communities, grids_per_community, seed)
+            result = run(orders, communities, grids_per_community, seed, workers)
         result["in_place"] = in_place
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
 
-def run(n: int, communities: int, grids_per_community: int, seed: int) -> dict:
+def run(n: int, communities: int, grids_per_community: int, seed: int, workers: int = 1) -> dict:
     from yiwang.workorders.models import WorkOrder
     from yiwang.workorders.services import work_order_create
 
     world = build_street(communities=communities, grids_per_community=grids_per_community)
-    rng = random.Random(seed)
     ruled = [code for code, *_ in RULES]
     worker = world["worker"]
 
-    def one():
+    def one(rng):
         roll = rng.random()
         lon, lat = random_point(rng, world)
         if roll < 0.05:
@@ -80,15 +90,35 @@ def run(n: int, communities: int, grids_per_community: int, seed: int) -> dict:
             category=category,
         )
 
+    warm = random.Random(seed - 1)
     for _ in range(min(20, max(1, n // 10))):  # warm-up: grid index, caches, connections
-        one()
-    latencies = []
+        one(warm)
+    latencies: list[float] = []
+    shares = [n // workers + (1 if i < n % workers else 0) for i in range(workers)]
+
+    def loop(index: int, count: int) -> None:
+        rng = random.Random(seed + index)
+        mine = []
+        try:
+            for _ in range(count):
+                t0 = time.perf_counter()
+                one(rng)
+                mine.append((time.perf_counter() - t0) * 1000)
+        finally:
+            latencies.extend(mine)
+            if workers > 1:
+                connection.close()  # this thread's connection
+
     cpu_started = time.process_time()
     started = time.perf_counter()
-    for _ in range(n):
-        t0 = time.perf_counter()
-        one()
-        latencies.append((time.perf_counter() - t0) * 1000)
+    if workers == 1:
+        loop(0, n)
+    else:
+        threads = [threading.Thread(target=loop, args=(i, count)) for i, count in enumerate(shares)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     latencies.sort()
@@ -101,6 +131,7 @@ def run(n: int, communities: int, grids_per_community: int, seed: int) -> dict:
         locator = "workorders fallback"
     return {
         "orders": n,
+        "workers": workers,
         "per_s": round(n / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),

@@ -1,0 +1,351 @@
+"""Tests of the 智能分拣 machine-learning core (no Django needed)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from yiwang.triage.classifier import (
+    FORMAT_VERSION,
+    ModelFormatError,
+    TextClassifier,
+    TriageInputError,
+    choose_threshold,
+    evaluate,
+    is_segmented,
+    read_labelled_csv,
+    tokenize,
+)
+from yiwang.triage.hotspots import check_hotspot, warning_threshold
+from yiwang.triage.similarity import (
+    group_duplicates,
+    most_similar,
+    similarity_matrix,
+    text_similarity,
+)
+
+TOPICS = {
+    "交通运输": ["公交 线路", "红绿灯 故障", "道路 拥堵", "出租车 拒载", "地铁 站口", "车辆 违停"],
+    "教育文体": [
+        "学校 招生",
+        "老师 补课",
+        "学生 学位",
+        "幼儿园 收费",
+        "体育馆 开放",
+        "图书馆 借书",
+    ],
+    "环境保护": ["工厂 排污", "噪音 扰民", "河道 污染", "油烟 直排", "垃圾 焚烧", "粉尘 污染"],
+}
+COMMON = ["市民 反映", "请求 处理", "希望 领导 重视", "附近 居民", "长期 存在", "尽快 解决"]
+
+
+def synthetic(n_per_class: int = 12, seed: int = 0) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for label, phrases in TOPICS.items():
+        for _ in range(n_per_class):
+            parts = rng.sample(phrases, 2) + rng.sample(COMMON, 2)
+            rng.shuffle(parts)
+            texts.append(" ".join(parts))
+            labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def tiny_model() -> TextClassifier:
+    return TextClassifier().fit(*synthetic())
+
+
+# ---------------------------------------------------------------- classifier
+
+
+def test_learns_tiny_dataset_and_ranks_right_label_first(tiny_model):
+    raw = [
+        "我家附近的工厂排污很严重，河道污染了，请尽快处理！",  # raw text: segmented by jieba
+        "学校 今年 招生 老师 私下 补课",
+        "早高峰 道路 拥堵 红绿灯 故障",
+    ]
+    top = tiny_model.predict_top(raw, k=3)
+    assert [t[0][0] for t in top] == ["环境保护", "教育文体", "交通运输"]
+    assert all(t[0][1] > 0.5 for t in top)
+
+
+def test_probabilities_sum_to_one_and_are_sorted(tiny_model):
+    tops = tiny_model.predict_top(["噪音 扰民 附近 居民", "地铁站口车辆违停"], k=3)
+    for top in tops:
+        probs = [p for _, p in top]
+        assert len(top) == 3 and len({label for label, _ in top}) == 3
+        assert probs == sorted(probs, reverse=True)
+        assert sum(probs) == pytest.approx(1.0, abs=1e-6)
+        assert all(0.0 <= p <= 1.0 for p in probs)
+    assert len(tiny_model.predict_top(["噪音 扰民"], k=1)[0]) == 1
+    assert len(tiny_model.predict_top(["噪音 扰民"], k=99)[0]) == 3
+
+
+def test_save_load_round_trip_gives_identical_predictions(tiny_model, tmp_path):
+    path = tmp_path / "triage.model"
+    tiny_model.save(path)
+    assert path.exists()  # written under the exact name given
+    loaded = TextClassifier.load(path)
+    texts = ["工厂 排污 河道 污染", "幼儿园 收费 太 高", "出租车拒载怎么办"]
+    a = tiny_model.predict_proba(texts)
+    b = loaded.predict_proba(texts)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    assert loaded.predict_top(texts) == tiny_model.predict_top(texts)
+    assert loaded.classes_ == tiny_model.classes_
+    assert loaded.threshold_ == tiny_model.threshold_
+    assert set(loaded.info_["versions"]) >= {"numpy", "scipy", "scikit-learn", "jieba"}
+
+
+def _rewrite_header(src: Path, dst: Path, **changes) -> None:
+    with np.load(src, allow_pickle=False) as z:
+        arrays = {name: z[name] for name in z.files}
+    header = json.loads(arrays["header"].tobytes().decode())
+    header.update(changes)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    dst.write_bytes(buf.getvalue())
+
+
+def test_wrong_format_version_raises_model_format_error(tiny_model, tmp_path):
+    good = tmp_path / "good.model"
+    tiny_model.save(good)
+    bad = tmp_path / "old.model"
+    _rewrite_header(good, bad, format_version=FORMAT_VERSION + 1)
+    with pytest.raises(ModelFormatError) as exc:
+        TextClassifier.load(bad)
+    assert "格式版本" in str(exc.value) and "format version" in str(exc.value)
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "zip_without_header", "other_npz"])
+def test_file_that_is_not_a_model_raises_model_format_error(tmp_path, kind):
+    path = tmp_path / "x.model"
+    if kind == "text":
+        path.write_text("这不是模型 not a model", encoding="utf-8")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "zip_without_header":
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("readme.txt", "hello")
+    else:
+        buf = io.BytesIO()
+        np.savez(buf, header=np.frombuffer(b'{"magic": "other"}', np.uint8))
+        path.write_bytes(buf.getvalue())
+    with pytest.raises(ModelFormatError) as exc:
+        TextClassifier.load(path)
+    assert "不是分拣模型" in str(exc.value) and "not a triage model" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "texts, labels",
+    [
+        (["噪音 扰民", ""], ["环境保护", "交通运输"]),  # empty text
+        (["噪音 扰民", "   "], ["环境保护", "交通运输"]),  # blank text
+        (["噪音 扰民", "the road is blocked"], ["环境保护", "交通运输"]),  # no Chinese
+        (["噪音 扰民", "道路 拥堵"], None),  # labels missing
+        (["噪音 扰民", "道路 拥堵"], ["环境保护", ""]),  # empty label
+        (["噪音 扰民", "道路 拥堵"], ["环境保护", None]),  # missing label
+        (["噪音 扰民", "道路 拥堵"], ["环境保护"]),  # length mismatch
+        (["噪音 扰民", "道路 拥堵"], ["环境保护", "环境保护"]),  # one class only
+        (
+            ["噪音 扰民", "道路 拥堵", "河道 污染"],
+            ["环境保护", "交通运输", "环境保护"],
+        ),  # 1 example
+        ([], []),  # nothing
+        ("噪音 扰民", ["环境保护"]),  # a bare string, not a list
+    ],
+)
+def test_bad_training_input_raises_triage_input_error(texts, labels):
+    with pytest.raises(TriageInputError):
+        TextClassifier().fit(texts, labels)
+
+
+@pytest.mark.parametrize("text", ["", "  ", "Hello, this is English only.", "12345 !!!", None])
+def test_bad_prediction_input_raises_triage_input_error(tiny_model, text):
+    with pytest.raises(TriageInputError) as exc:
+        tiny_model.predict_top(["噪音 扰民", text])
+    assert "第 2 条" in str(exc.value)
+
+
+def test_unfitted_model_raises_triage_input_error():
+    with pytest.raises(TriageInputError):
+        TextClassifier().predict_top(["噪音 扰民"])
+
+
+def test_read_labelled_csv(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("text,label\n噪音 扰民,环境保护\n道路 拥堵,交通运输\n", encoding="utf-8")
+    assert read_labelled_csv(good) == (["噪音 扰民", "道路 拥堵"], ["环境保护", "交通运输"])
+
+    no_col = tmp_path / "no_col.csv"
+    no_col.write_text("content,label\n噪音,环境保护\n", encoding="utf-8")
+    with pytest.raises(TriageInputError, match="缺少列“text”"):
+        read_labelled_csv(no_col)
+
+    empty_label = tmp_path / "empty_label.csv"
+    empty_label.write_text("text,label\n噪音,环境保护\n道路,\n", encoding="utf-8")
+    with pytest.raises(TriageInputError, match="第 3 行标签为空"):
+        read_labelled_csv(empty_label)
+
+    empty_text = tmp_path / "empty_text.csv"
+    empty_text.write_text("text,label\n ,环境保护\n", encoding="utf-8")
+    with pytest.raises(TriageInputError, match="第 2 行文本为空"):
+        read_labelled_csv(empty_text)
+
+    with pytest.raises(TriageInputError):
+        read_labelled_csv(tmp_path / "absent.csv")
+
+
+def test_tokenize_treats_raw_and_segmented_text_alike():
+    assert is_segmented("市 西湖 建筑 集团 占 道 施工")
+    assert not is_segmented("A市西湖建筑集团占道施工，有安全隐患。")
+    seg = tokenize("市 西湖 建筑 ， 集团 的 A _x000D_ 占 道 施工")
+    assert seg == ["市", "西湖", "建筑", "集团", "占", "道", "施工"]
+    raw = tokenize("西湖建筑集团占道施工，有安全隐患！")
+    assert "施工" in raw and "，" not in raw and "！" not in raw
+
+
+def test_choose_threshold():
+    # 10 predictions, sorted by probability: the two least confident are wrong.
+    pairs = [(0.99, True), (0.95, True), (0.9, True), (0.85, True), (0.8, True)]
+    pairs += [(0.75, True), (0.7, True), (0.65, True), (0.6, False), (0.55, False)]
+    assert choose_threshold(pairs, 0.98) == 0.65
+    assert choose_threshold(pairs, 0.8) == 0.55  # 8/10 right at >= 0.55
+    assert choose_threshold([(0.9, False), (0.8, True)], 0.98) is None
+    assert choose_threshold([], 0.98) is None
+    # Ties are cut together: 0.9 holds one wrong and one right prediction.
+    assert choose_threshold([(0.95, True), (0.9, True), (0.9, False)], 0.98) == 0.95
+
+
+def test_evaluate_returns_the_documented_keys():
+    texts, labels = synthetic(12, seed=1)
+    test_texts, test_labels = synthetic(4, seed=2)
+    result = evaluate(texts, labels, test_texts, test_labels)
+    assert set(result) == {
+        "macro_f1",
+        "accuracy",
+        "per_class",
+        "train_s",
+        "per_s",
+        "auto_coverage",
+        "auto_precision",
+        "threshold",
+    }
+    assert result["macro_f1"] > 0.9
+    assert set(result["per_class"]) == set(TOPICS)
+    assert 0.0 <= result["auto_coverage"] <= 1.0
+
+
+def _shared_data() -> Path:
+    env = os.environ.get("YIWANG_SHARED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+
+
+@pytest.mark.realdata
+def test_real_messages_fixed_split_quick_settings():
+    """train.csv (2020 泰迪杯 群众留言), a fixed stratified split, quick settings (< ~60 s)."""
+    path = _shared_data() / "tipdm2020-gov-messages" / "train.csv"
+    if not path.is_file():
+        pytest.skip(f"real data not available: {path} is absent (set YIWANG_SHARED_DATA)")
+    from sklearn.model_selection import train_test_split
+
+    texts, labels = read_labelled_csv(path)
+    # 3,000 training and 1,000 test messages keep this quick; the full figures are in bench.py.
+    tr_x, te_x, tr_y, te_y = train_test_split(
+        texts, labels, train_size=3000, test_size=1000, stratify=labels, random_state=7
+    )
+    result = evaluate(tr_x, tr_y, te_x, te_y, use_nbsvm=False, cv=2)
+    assert result["macro_f1"] >= 0.86, result
+    assert result["accuracy"] >= 0.88, result
+    assert result["threshold"] is not None
+    assert result["auto_coverage"] >= 0.4 and result["auto_precision"] >= 0.95, result
+    assert result["per_s"] >= 200, result  # the real figure is >= 1,000/s; CI machines vary
+
+
+# ---------------------------------------------------------------- similarity
+
+
+def test_similarity_identical_is_one_and_unrelated_is_near_zero():
+    a = "A3区杜鹃路奥克斯缔壹城二期连廊存在安全隐患"
+    assert text_similarity(a, a) == 1.0
+    assert text_similarity(a, "  " + a + "！") == 1.0  # punctuation and spaces ignored
+    assert text_similarity(a, "请问社保卡怎么补办") < 0.05
+    assert text_similarity(a, "") == 0.0
+    assert text_similarity("hello", "world") == 0.0
+
+
+def test_similarity_ranks_near_duplicates_first():
+    query = "A7县星沙中茂城恶意拖欠购房资金不退还"
+    candidates = [
+        "请问公积金贷款需要什么材料",
+        "星沙中茂城拖欠购房资金一直不退还",
+        "A7县星沙中茂城恶意拖欠购房资金不退还！",
+        "幼儿园学位紧张",
+    ]
+    ranked = most_similar(query, candidates, top=3)
+    assert [i for i, _ in ranked[:2]] == [2, 1]
+    assert ranked[0][1] == 1.0 and 0.5 < ranked[1][1] < 1.0
+    assert text_similarity(query, candidates[1]) == pytest.approx(ranked[1][1])
+    assert text_similarity(candidates[1], query) == pytest.approx(ranked[1][1])
+    assert most_similar(query, []) == []
+    m = similarity_matrix([query], candidates)
+    assert m.shape == (1, 4) and (m >= 0).all() and (m <= 1).all()
+
+
+def test_group_duplicates():
+    texts = [
+        "丽发新城小区旁建搅拌站噪音扰民",
+        "丽发新城小区旁建搅拌站，噪音扰民严重",
+        "请问社保卡怎么补办",
+    ]
+    groups = group_duplicates(texts, threshold=0.5)
+    assert groups[0] == groups[1] != groups[2]
+
+
+# ---------------------------------------------------------------- hotspots
+
+
+def test_poisson_warning_fires_on_spike_not_on_steady_series():
+    steady = [3, 4, 2, 3, 5, 3, 2, 4, 3, 3, 4, 2, 3, 3] * 2
+    assert not check_hotspot(4, steady).is_warning
+    assert not check_hotspot(6, steady).is_warning
+    spike = check_hotspot(15, steady)
+    assert spike.is_warning and spike.p_value < 0.001
+    assert spike.expected == pytest.approx((sum(steady) + 0.5) / 28)
+    assert spike.observed == 15
+
+
+def test_sparse_series_needs_a_minimum_count():
+    zeros = [0] * 28
+    assert not check_hotspot(1, zeros).is_warning
+    assert not check_hotspot(2, zeros).is_warning  # p is small but below min_count
+    assert check_hotspot(3, zeros).is_warning
+    assert warning_threshold(zeros) == 3
+
+
+def test_poisson_false_alarm_rate_is_about_alpha():
+    rng = np.random.default_rng(42)
+    n_days, alarms = 20_000, 0
+    for _ in range(n_days):
+        series = rng.poisson(3.0, 29)
+        alarms += check_hotspot(int(series[-1]), series[:-1].tolist()).is_warning
+    assert alarms <= 2 * 0.001 * n_days  # expected about 0.0008 * 20,000 = 16
+
+
+def test_hotspot_rejects_bad_input():
+    with pytest.raises(ValueError):
+        check_hotspot(1, [])
+    with pytest.raises(ValueError):
+        check_hotspot(-1, [0] * 28)
+    with pytest.raises(ValueError):
+        check_hotspot(1, [0] * 28, alpha=0)
