@@ -164,6 +164,17 @@ YIWANG_OFFICE_HOURS = os.environ.get("YIWANG_OFFICE_HOURS", "08:30-12:00,13:30-1
 YIWANG_GRID_HOUSEHOLDS_MIN = int(os.environ.get("YIWANG_GRID_HOUSEHOLDS_MIN", 300))
 YIWANG_GRID_HOUSEHOLDS_MAX = int(os.environ.get("YIWANG_GRID_HOUSEHOLDS_MAX", 500))
 
+# Grid polygons: how far a child may stick out of its parent (share of its area, and metres),
+# and how often a process checks whether another process changed the grids (seconds).
+YIWANG_GRID_PARENT_TOLERANCE = float(os.environ.get("YIWANG_GRID_PARENT_TOLERANCE", 0.01))
+YIWANG_GRID_PARENT_TOLERANCE_M = float(os.environ.get("YIWANG_GRID_PARENT_TOLERANCE_M", 5))
+YIWANG_GRID_INDEX_CHECK_SECONDS = float(os.environ.get("YIWANG_GRID_INDEX_CHECK_SECONDS", 2))
+
+# Base data: the most rows one API upload may import (larger files go through the command).
+YIWANG_BASEDATA_API_MAX_ROWS = int(os.environ.get("YIWANG_BASEDATA_API_MAX_ROWS", 20000))
+# Open311: when set, requests naming another jurisdiction_id are refused (404).
+YIWANG_OPEN311_JURISDICTION = os.environ.get("YIWANG_OPEN311_JURISDICTION", "")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -243,10 +243,8 @@ class _Parents:
         if len(candidates) == 1:
             return candidates[0]
         # Overlapping parents: the one sharing the most area, then the smallest code.
-        return max(
-            candidates,
-            key=lambda r: (shapely.intersection(self.geoms[r.pk], geom).area, -int(r.code)),
-        )
+        candidates.sort(key=lambda r: r.code)  # max() keeps the first of equals
+        return max(candidates, key=lambda r: shapely.intersection(self.geoms[r.pk], geom).area)
 
 
 def import_regions(

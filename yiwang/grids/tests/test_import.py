@@ -270,3 +270,16 @@ def test_reimport_is_seen_by_locate_at_once(world):
     assert len(result.updated) == 1  # same parent and name: updated in place
     assert locate(120.002, 31.012).special == ()
     assert [r.name for r in locate(120.013, 31.012).special] == ["甲"]
+
+
+def test_parent_by_containment_prefers_the_parent_sharing_most_area(world):
+    streets = collection(
+        feature(box(121.0, 31.0, 0.1), name="西街道"),
+        feature(box(121.09, 31.0, 0.1), name="东街道"),  # overlaps 西街道 by 0.01°
+    )
+    result = run(world, streets, level="street", code_prefix="320571")
+    assert len(result.overlaps) == 1  # reported, not refused
+    # Representative point in the overlap, but most of the community lies in 东街道.
+    community = collection(feature(box(121.092, 31.0, 0.012, 0.004), name="跨界社区"))
+    run(world, community, level="community")
+    assert Region.objects.get(name="跨界社区").parent.name == "东街道"

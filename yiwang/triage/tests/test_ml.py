@@ -25,6 +25,7 @@ from yiwang.triage.classifier import (
 )
 from yiwang.triage.hotspots import check_hotspot, warning_threshold
 from yiwang.triage.similarity import (
+    DuplicateIndex,
     group_duplicates,
     most_similar,
     similarity_matrix,
@@ -300,6 +301,23 @@ def test_similarity_ranks_near_duplicates_first():
     assert most_similar(query, []) == []
     m = similarity_matrix([query], candidates)
     assert m.shape == (1, 4) and (m >= 0).all() and (m <= 1).all()
+
+
+def test_duplicate_index_matches_most_similar():
+    candidates = [
+        "丽发新城小区旁建搅拌站噪音扰民",
+        "丽发新城小区旁建搅拌站，噪音扰民严重",
+        "请问社保卡怎么补办",
+        "社保卡补办要带什么材料",
+        "噪",
+    ]
+    index = DuplicateIndex(candidates)
+    for query in ["丽发新城搅拌站噪音", "社保卡怎么补办？", "噪", "完全无关的话题", "english"]:
+        expected = most_similar(query, candidates, top=3)
+        got = index.query(query, top=3)
+        assert [i for i, _ in got] == [i for i, _ in expected]
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected])
+    assert DuplicateIndex([]).query("噪音") == []
 
 
 def test_group_duplicates():
