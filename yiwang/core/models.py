@@ -38,7 +38,22 @@ class VersionedModel(models.Model):
         self.version += 1
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted (审计日志、流转记录)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(f"{self._meta.verbose_name}只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{self._meta.verbose_name}只能追加，不能删除。")
+
+
+class AuditEvent(AppendOnlyModel):
     """Append-only audit log (审计日志): who did what to which record, before and after.
 
     Rows are never updated or deleted: `save` refuses an update and `delete` is refused.
@@ -70,14 +85,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("审计日志只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("审计日志只能追加，不能删除。")
 
 
 class CalendarYear(models.Model):

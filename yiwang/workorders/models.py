@@ -20,7 +20,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from yiwang.accounts.models import Role
 from yiwang.accounts.scope import ScopedQuerySet
-from yiwang.core.models import TimeStampedModel, VersionedModel
+from yiwang.core.models import AppendOnlyModel, TimeStampedModel, VersionedModel
 from yiwang.core.pii import EncryptedTextField
 from yiwang.core.workdays import TimeUnit
 
@@ -560,19 +560,6 @@ class WorkOrderSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y%m%d}: {self.last}"
-
-
-class AppendOnlyModel(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("工单记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("工单记录只能追加，不能删除。")
 
 
 class WorkOrderEvent(AppendOnlyModel):
