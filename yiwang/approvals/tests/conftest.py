@@ -47,12 +47,6 @@ def clock(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords hash with PBKDF2's full cost otherwise (seconds per test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

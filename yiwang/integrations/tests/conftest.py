@@ -84,7 +84,5 @@ def png_bytes(size=(8, 6), color=(200, 30, 30)) -> bytes:
 
 @pytest.fixture(autouse=True)
 def _fast_settings(tmp_path, settings):
-    """Uploaded photos in a temporary folder; a fast password hasher, since every persona of
-    `world` has a password and PBKDF2 costs most of a test's setup on a loaded machine."""
+    """Uploaded photos in a temporary folder (the root conftest sets the fast password hasher)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -33,10 +33,8 @@ class Rules:
 
 
 @pytest.fixture(autouse=True)
-def _media_root_and_fast_passwords(settings, tmp_path):
+def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # The personas' passwords are hashed with PBKDF2 (1M rounds) otherwise: seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
