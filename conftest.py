@@ -19,6 +19,22 @@ def shared_data():
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True)
+def fresh_reference_copies():
+    """Each test starts without the per-process copies of reference data (grid index, rules
+    and categories, approvals catalogue): a copy built inside an earlier test's rolled-back
+    transaction may hold rows that no longer exist."""
+    from yiwang.approvals import cache
+    from yiwang.grids.locate import invalidate as invalidate_grids
+    from yiwang.workorders import refdata
+
+    for invalidate in (invalidate_grids, refdata.invalidate, cache.invalidate):
+        invalidate()
+    yield
+    for invalidate in (invalidate_grids, refdata.invalidate, cache.invalidate):
+        invalidate()
+
+
 @pytest.fixture
 def world(db):
     from yiwang.core.testing import build_world

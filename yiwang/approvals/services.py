@@ -210,19 +210,31 @@ class _Recorder:
             self.events = []
 
 
-def _locked(app: Application) -> Application:
+def _locked(
+    app: Application, *, load: tuple[str, ...] = (), only: tuple[str, ...] = ()
+) -> Application:
     """Re-read the row under a write lock (a no-op lock on SQLite, whose IMMEDIATE transactions
-    already serialise writers); the version the client sent is checked against this read."""
-    fresh = (
-        A.objects.select_for_update(of=("self",))
-        .defer(*_DEFERRED)  # personal data is decrypted only when used
-        .get(pk=app.pk)
-    )
+    already serialise writers); the version the client sent is checked against this read.
+
+    By default every column but the personal data, which is decrypted only when used (name in
+    `load` the personal fields the caller reads). A hot path names in `only` the columns it
+    reads: any other costs a query on access, which the tests' query-count pins would show."""
+    rows = A.objects.select_for_update(of=("self",))
+    if only:
+        rows = rows.only(*only)
+    else:
+        rows = rows.defer(*(f for f in _DEFERRED if f not in load))
+    fresh = rows.get(pk=app.pk)
     _attach_catalogue(fresh)
     return fresh
 
 
-_DEFERRED = ("applicant_phone", "applicant_id_number", "form_private")
+_CONTACT = ("applicant_phone", "applicant_id_number")
+_DEFERRED = (*_CONTACT, "form_private")
+# what a cascaded child transition and its timeline event read
+_STATE = ("id", "parent", "status")
+# what every transition reads: the state, the links and what the audit row names
+_CORE = (*_STATE, "version", "kind", "number", "item", "bundle", "street")
 
 
 def _attach_catalogue(app: Application) -> None:
@@ -237,15 +249,18 @@ def _attach_catalogue(app: Application) -> None:
         app.bundle = cache.cached(
             ("bundle", app.bundle_id), lambda: Bundle.objects.get(pk=app.bundle_id)
         )
-    app.street = cache.cached(
-        ("unit", app.street_id), lambda: OrgUnit.objects.get(pk=app.street_id)
-    )
+    app.street = _unit(app.street_id)
+
+
+def _unit(pk: int) -> OrgUnit:
+    """A street or department, from the catalogue cache."""
+    return cache.cached(("unit", pk), lambda: OrgUnit.objects.get(pk=pk))
 
 
 def _save_child(child: Application, expected_status: str, fields: list[str]) -> None:
     """Write a cascaded child transition, only if the child is still in the state we read."""
-    values = {f: getattr(child, child._meta.get_field(f).attname) for f in fields}
-    values = {child._meta.get_field(f).attname: v for f, v in values.items()}
+    columns = [child._meta.get_field(f).attname for f in fields]
+    values = {column: getattr(child, column) for column in columns}
     done = A.objects.filter(pk=child.pk, status=expected_status).update(
         version=F("version") + 1, **values
     )
@@ -447,7 +462,7 @@ def _resolve_street(actor, street, channel) -> OrgUnit:
             raise Forbidden("只有综窗人员或党群专员可以代为申报。", code=E.NOT_WINDOW_CLERK)
         if len(ids) != 1:
             raise ValidationFailed("请选择办理街道 street。", fields={"street": ["必填"]})
-        unit = OrgUnit.objects.get(pk=next(iter(ids)))
+        unit = _unit(next(iter(ids)))
     if channel == A.Channel.WINDOW and not is_clerk_of(actor, unit.pk):
         raise Forbidden("只有本中心的综窗人员可以代为申报。", code=E.NOT_WINDOW_CLERK)
     if channel == A.Channel.HOME and not (
@@ -662,11 +677,9 @@ def application_submit(
 
 
 def _current_material_keys(owner: Application) -> set[str]:
-    return set(
-        ApplicationMaterial.objects.filter(application=owner, is_current=True).values_list(
-            "key", flat=True
-        )
-    )
+    current = ApplicationMaterial.objects.filter(application=owner, is_current=True)
+    # unordered: the model's default ordering would join the application table
+    return set(current.order_by().values_list("key", flat=True))
 
 
 def requirements_of(app: Application) -> list[Requirement]:
@@ -764,7 +777,7 @@ def application_accept(
 ) -> Application:
     """受理. Every required material must be in (otherwise use 一次性告知). 即办件 are decided
     at acceptance; the deadline of a 承诺件 counts its promised working days from now."""
-    app = _locked(application)
+    app = _locked(application, load=("form_private",))  # step conditions read the form
     _require_top(app)
     _require_clerk(actor, app)
     check_version(app, version)
@@ -785,8 +798,9 @@ def application_accept(
     if visit:
         _count_visit(app, now)
     if app.kind == A.Kind.BUNDLE:
-        children = list(app.children.select_related("item").order_by("id"))
+        children = list(app.children.defer(*_CONTACT).order_by("id"))
         for child in children:
+            _attach_catalogue(child)
             child.parent = app
             child.accepted_by = actor
             before = child.status
@@ -1041,7 +1055,7 @@ def application_reject(
         note=f"{app.reason}（依据：{app.legal_basis}）",
     )
     if app.kind == A.Kind.BUNDLE:
-        children = list(app.children.all())
+        children = list(app.children.only(*_STATE))
         for child in children:
             rec.add(
                 child, "reject", "随一件事不予受理", from_status=child.status, to_status=S.REJECTED
@@ -1076,11 +1090,11 @@ def _step_holder_guard(actor, app: Application, *, with_pending: bool = False):
         raise Conflict("一件事的审查在各子件上办理。", code=E.USE_PARENT)
     rows = list(
         ApplicationStep.objects.select_for_update(of=("self",))
-        .select_related("department")
         .filter(
             application=app,
             state__in=[ApplicationStep.State.ACTIVE, ApplicationStep.State.PENDING],
         )
+        .only("id", "order", "name", "state", "department", "role", "limit_days")
         .order_by("order")
     )
     step = next((s for s in rows if s.state == ApplicationStep.State.ACTIVE), None)
@@ -1101,8 +1115,13 @@ def _conclude_parent(child: Application, rec: _Recorder, now) -> None:
     """When the last child of a bundle is decided, the parent concludes. The parent row is
     locked before the siblings are read, so two siblings finishing at once serialise here and
     the later one sees the other's decision (READ COMMITTED reads after the lock)."""
-    parent = A.objects.select_for_update(of=("self",)).defer(*_DEFERRED).get(pk=child.parent_id)
-    statuses = list(A.objects.filter(parent_id=parent.pk).values_list("status", flat=True))
+    parent = (
+        A.objects.select_for_update(of=("self",))
+        .only("id", "version", "status")  # all the conclusion reads and writes
+        .get(pk=child.parent_id)
+    )
+    siblings = A.objects.filter(parent_id=parent.pk).order_by()
+    statuses = list(siblings.values_list("status", flat=True))
     if any(s not in (S.APPROVED, S.DENIED) for s in statuses) or parent.status != S.REVIEWING:
         return
     approved = any(s == S.APPROVED for s in statuses)
@@ -1123,7 +1142,7 @@ def application_approve_step(
 ) -> Application:
     """The holder of the active step approves it; the next applicable step starts, or, after the
     last, the application is approved."""
-    app = _locked(application)
+    app = _locked(application, only=_CORE)
     step, pending = _step_holder_guard(actor, app, with_pending=True)
     check_version(app, version)
     if app.status not in (S.ACCEPTED, S.REVIEWING):
@@ -1181,7 +1200,7 @@ def application_deny(
     *, actor, application: Application, version, reason: str, legal_basis: str
 ) -> Application:
     """不予办理 by the holder of the active step, with reason and legal basis."""
-    app = _locked(application)
+    app = _locked(application, only=_CORE)
     step = _step_holder_guard(actor, app)
     check_version(app, version)
     _reason_required(reason, legal_basis)
@@ -1236,7 +1255,7 @@ def application_deliver(
 ) -> Application:
     """出件: the result handed over by window pickup, post or electronic licence. A window
     pickup counts a visit unless `visit=False`; for a bundle all results go out at once."""
-    app = _locked(application)
+    app = _locked(application, only=(*_CORE, "visits", "last_visit_on"))
     _require_top(app)
     _require_clerk(actor, app)
     check_version(app, version)
@@ -1260,7 +1279,7 @@ def application_deliver(
         app, "deliver", f"出件（{label}）", from_status=before, to_status=S.DELIVERED, note=note
     )
     if app.kind == A.Kind.BUNDLE:
-        children = list(app.children.filter(status__in=[S.APPROVED, S.DENIED]))
+        children = list(app.children.filter(status__in=[S.APPROVED, S.DENIED]).only(*_STATE))
         for child in children:
             rec.add(
                 child,
@@ -1346,7 +1365,7 @@ def application_rate(
     """一事一评: the applicant rates once after delivery (or a refusal to accept). A 差评 (the two
     lowest levels) opens a rectification for the handling department with a deadline of
     `CenterPolicy.rectify_workdays` working days (default 5)."""
-    app = _locked(application)
+    app = _locked(application, only=(*_CORE, "applicant", "department"))
     _require_top(app)
     is_applicant = app.applicant_id is not None and actor.pk == app.applicant_id
     on_behalf = app.applicant_id is None and is_clerk_of(actor, app.street_id)
@@ -1392,12 +1411,15 @@ def application_rate(
         rectification = Rectification.objects.create(
             rating=rating,
             application=app,
-            department=app.department,
+            department_id=app.department_id,
             opened_at=now,
             deadline=deadline,
         )
         rec.add(
-            app, "rectify_open", "差评转整改", note=f"{app.department.name}，{days} 个工作日内整改"
+            app,
+            "rectify_open",
+            "差评转整改",
+            note=f"{_unit(app.department_id).name}，{days} 个工作日内整改",
         )
     rec.flush()
     audit_record(

@@ -235,7 +235,7 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
     DONE_STATES = (Status.COMPLETED, Status.ARCHIVED)
 
     code = models.CharField("工单编号", max_length=24, unique=True)
-    channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices, db_index=True)
+    channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上报人",
@@ -269,7 +269,6 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         "区域编码",
         max_length=40,
         blank=True,
-        db_index=True,
         help_text="所在网格编码（未落入网格时为社区或街道编码）；数据权限按前缀匹配",
     )
     category = models.ForeignKey(
@@ -294,6 +293,7 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # wo_dept_status leads with it
     )
     rule = models.ForeignKey(
         ResponsibilityRule,
@@ -302,6 +302,7 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # rules are append-only, never deleted; nothing looks orders up by rule
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -329,7 +330,6 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         choices=Status.choices,
         default=Status.SUBMITTED,
         protected=True,
-        db_index=True,
     )
     triage_reason = models.CharField("待分拣原因", max_length=40, blank=True)
     external_id = models.CharField(
@@ -373,6 +373,9 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         ordering = ["-reported_at", "-id"]
         # The KPI queries (selectors.work_order_kpis) each read one date range; on PostgreSQL
         # these covering indexes let them run as index-only scans (INCLUDE is ignored elsewhere).
+        # No single-column index where a composite one leads with the column (status,
+        # region_code, primary_department; channel through the external-id constraint): every
+        # index costs each intake insert.
         indexes = [
             models.Index(fields=["region_code", "reported_at"], name="wo_region_reported"),
             models.Index(fields=["primary_department", "status"], name="wo_dept_status"),
@@ -397,6 +400,8 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
             models.Index(
                 fields=["status", "deadline"], include=KPI_SCOPE, name="wo_kpi_status_deadline"
             ),
+            # The duplicate check at intake (triage/duplicates.py): open orders in a lat/lon box.
+            models.Index(fields=["status", "lat", "lon"], name="wo_status_place"),
         ]
         constraints = [
             models.UniqueConstraint(

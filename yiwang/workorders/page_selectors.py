@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import json
 
+from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.accounts.models import OrgUnit, Role, User
 from yiwang.accounts.scope import data_scope
 from yiwang.workorders.filters import sla_q
-from yiwang.workorders.models import AssistTask, Category, ExtensionRequest, WorkOrder
+from yiwang.workorders.models import (
+    AssistTask,
+    Category,
+    ExtensionRequest,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 S = WorkOrder.Status
 LIST_LIMIT = 200
@@ -139,6 +146,45 @@ def dispatch_board(*, user, tab: str) -> dict:
                 None,
             )
     return {"tab": tab, "orders": orders, "counts": counts}
+
+
+def triage_aids(*, user, orders) -> None:
+    """智能分拣 help for the triage queue, set on each order: `suggestions` — the classifier's
+    guesses kept in its report event, as (Category, probability), best first — and
+    `open_duplicates` — its open 疑似重复 flags (triage app). Three queries for the whole page."""
+    orders = list(orders)
+    if not orders:
+        return
+    guesses = {
+        order_id: (data or {}).get("suggestions") or []
+        for order_id, data in WorkOrderEvent.objects.filter(
+            order__in=[o.pk for o in orders], action=WorkOrderEvent.Action.REPORT
+        ).values_list("order_id", "data")
+    }
+    codes = {code for pairs in guesses.values() for code, _ in pairs}
+    by_code = {
+        c.code: c
+        for c in Category.objects.filter(code__in=codes, is_active=True, parent__isnull=False)
+    }
+    flags = {}
+    if apps.is_installed("yiwang.triage"):
+        from yiwang.triage.selectors import duplicate_flags_for
+
+        flags = duplicate_flags_for(user=user, orders=orders)
+    for order in orders:
+        order.suggestions = [
+            (by_code[code], prob) for code, prob in guesses.get(order.pk, []) if code in by_code
+        ][:3]
+        order.open_duplicates = flags.get(order.pk, [])
+
+
+def hotspot_warnings(*, user) -> list[dict]:
+    """Today's 热点预警 over what the user may see (triage app; empty without it)."""
+    if not apps.is_installed("yiwang.triage"):
+        return []
+    from yiwang.triage.selectors import hotspot_list
+
+    return hotspot_list(user=user, day=timezone.localdate())
 
 
 def handling_units():

@@ -66,7 +66,7 @@ from yiwang.core.workdays import (
     workdays_between,
     working_seconds_between,
 )
-from yiwang.workorders import refdata
+from yiwang.workorders import intake, refdata
 from yiwang.workorders.errors import WorkOrderErrorCode as Code
 from yiwang.workorders.models import (
     DESCRIPTION_MAX,
@@ -259,6 +259,14 @@ def _resolve_category(value, *, field: str = "category") -> Category | None:
     return category
 
 
+def _category_corrected(actor, order: WorkOrder, category: Category) -> None:
+    """A person set the category: keep it as training data when the machine guessed otherwise
+    (智能分拣 坐席纠正, in the caller's transaction)."""
+    from yiwang.triage.services import category_correction_record
+
+    category_correction_record(actor=actor, order=order, category=category)
+
+
 def _resolve_department(value, *, field: str = "department") -> OrgUnit:
     if isinstance(value, OrgUnit):
         unit = value
@@ -293,7 +301,7 @@ def _resolve_limit(value, unit, *, field: str = "limit_value") -> tuple[float, s
 
 def find_rule(category: Category | None, region_code: str) -> ResponsibilityRule | None:
     """The current rule for a category at a place: the longest matching region prefix wins.
-    Read from the reference-data copy (refdata.py), checked against the database each call."""
+    Read from the reference-data copy (refdata.py)."""
     if category is None:
         return None
     best = None
@@ -737,6 +745,7 @@ def work_order_create(
                 composite_key=composite_key,
                 photos=photos,
             )
+            intake.flag_duplicates(order)
     except IntegrityError:
         if composite_key:
             existing = WorkOrder.objects.filter(idempotency_key=composite_key).first()
@@ -958,6 +967,7 @@ def work_order_dispatch(
     if cat.pk != order.category_id:
         order.category = cat
         order.category_source = WorkOrder.CategorySource.DISPATCHER
+        _category_corrected(actor, order, cat)
     if grid not in (None, ""):
         from yiwang.grids.models import Region
 
@@ -1193,6 +1203,7 @@ def work_order_merge(*, actor, order, version, into, note: str = "") -> WorkOrde
     order.mark_merged()
     order.merged_into = master
     _save(order, ["merged_into"], now)
+    intake.duplicates_merged(actor=actor, order=order, into=master)
     _record(
         order,
         actor=actor,
@@ -1519,6 +1530,7 @@ def work_order_resolve_on_spot(
     if cat.pk != order.category_id:
         order.category = cat
         order.category_source = WorkOrder.CategorySource.REPORTER
+        _category_corrected(actor, order, cat)
     order.rule = rule
     order.mark_resolved_on_spot()
     order.handler = _user(actor)

@@ -16,6 +16,11 @@ urlpatterns = [
     path("wo/grid/", views.grid, name="grid"),
     path("wo/inbox/", views.inbox, name="inbox"),
     path("wo/dispatch/", views.dispatch, name="dispatch"),
+    path(
+        "wo/duplicates/<int:flag_id>/dismiss/",
+        views.duplicate_dismiss,
+        name="duplicate-dismiss",
+    ),
     path("wo/<int:pk>/", views.detail, name="detail"),
     path("wo/<int:pk>/tasks/<int:task_id>/<slug:verb>/", views.task_action, name="task-action"),
     path("wo/<int:pk>/<slug:action>/", views.order_action, name="action"),

@@ -77,3 +77,11 @@ def test_production_refuses_to_start_without_field_key(tmp_path):
     )
     assert proc.returncode != 0
     assert "YIWANG_FIELD_KEY" in proc.stderr
+
+
+@pytest.mark.django_db
+def test_pages_outside_the_api_answer_errors_in_chinese_html(client):
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    assert missing["Content-Type"].startswith("text/html")
+    assert "页面不存在" in missing.content.decode()

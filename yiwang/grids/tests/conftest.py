@@ -1,17 +1,5 @@
 import json
 
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def fresh_grid_index():
-    """Each test starts from a stale index: an earlier test's rolled-back regions never leak."""
-    from yiwang.grids.locate import invalidate
-
-    invalidate()
-    yield
-    invalidate()
-
 
 def polygon(*points, close=True) -> dict:
     ring = [list(p) for p in points]

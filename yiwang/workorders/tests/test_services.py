@@ -721,10 +721,13 @@ def _in_threads(n, target):
     return results
 
 
+# Skipped before its fixtures run: a transactional test flushes the database at teardown.
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (row locks across connections); run with DATABASE_URL",
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_accepts_and_codes_on_postgresql(world):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (row locks across connections); run with DATABASE_URL")
     from yiwang.workorders.tests.conftest import seed_categories
 
     seed_categories()  # a transactional test starts from a flushed database

@@ -1,0 +1,96 @@
+"""Reads of 智能分拣, scoped to the asking user (`WorkOrder.objects.visible_to`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from yiwang.triage.hotspots import DEFAULT_ALPHA, DEFAULT_WINDOW, check_hotspot
+from yiwang.triage.models import DuplicateFlag
+from yiwang.workorders.models import WorkOrder
+
+# What hotspots.py states for a steady (Poisson) series: false warnings on at most about
+# `alpha` of its days; simulated with 28-day windows, 0.00002-0.0010 depending on the rate.
+FALSE_ALARM_NOTE = (
+    "对每个“网格×类别”，若其工单数平稳（泊松），某一天被误报为热点的概率约不超过 α"
+    f"（默认 {DEFAULT_ALPHA}，即每千个“网格×类别×日”约一次误报）。"
+)
+
+
+def hotspot_list(
+    *, user, day: dt.date, region: str = "", category: str = "", alpha: float = DEFAULT_ALPHA
+) -> list[dict]:
+    """热点预警 (分析研判): the (grid, category) pairs whose count of orders reported on `day`
+    is abnormally high against the trailing 28 days (hotspots.check_hotspot: one-sided Poisson
+    test at `alpha`, at least 3 orders), most significant first.
+
+    Counts the orders the user may see that lie in a grid and have a category (cancelled ones
+    left out, merged duplicates kept: many reports of one matter are a signal), by local day.
+    `region` narrows to a grid, community or street code (prefix); `category` to a small class
+    or a big class (its code). One GROUP BY query over the 29 days.
+    """
+    tz = timezone.get_current_timezone()
+    first = day - dt.timedelta(days=DEFAULT_WINDOW)
+    orders = WorkOrder.objects.visible_to(user).filter(
+        reported_at__gte=dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+        reported_at__lt=dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+        grid__isnull=False,
+        category__isnull=False,
+    )
+    orders = orders.exclude(status=WorkOrder.Status.CANCELLED)
+    if region:
+        orders = orders.filter(region_code__startswith=region)
+    if category:
+        orders = orders.filter(Q(category__code=category) | Q(category__parent__code=category))
+    rows = (
+        orders.order_by()
+        .annotate(day=TruncDate("reported_at", tzinfo=tz))
+        .values("grid__code", "grid__name", "category__code", "category__name", "day")
+        .annotate(n=Count("id"))
+    )
+    series: dict[tuple, list[int]] = defaultdict(lambda: [0] * (DEFAULT_WINDOW + 1))
+    for row in rows:
+        key = (row["grid__code"], row["grid__name"], row["category__code"], row["category__name"])
+        series[key][(row["day"] - first).days] = row["n"]
+    warnings = []
+    for (grid, grid_name, code, name), counts in series.items():
+        result = check_hotspot(counts[-1], counts[:-1], alpha=alpha)
+        if result.is_warning:
+            warnings.append(
+                {
+                    "grid": grid,
+                    "grid_name": grid_name,
+                    "category": code,
+                    "category_name": name,
+                    "date": day.isoformat(),
+                    "observed": result.observed,
+                    "expected": round(result.expected, 3),
+                    "p_value": result.p_value,
+                    "alpha": result.alpha,
+                }
+            )
+    warnings.sort(key=lambda w: (w["p_value"], -w["observed"], w["grid"], w["category"]))
+    return warnings
+
+
+def duplicate_flags_for(*, user, orders) -> dict[int, list[DuplicateFlag]]:
+    """Open 疑似重复 flags of the given orders whose candidate is still open and visible to
+    the user, best first, by order id (one query)."""
+    flags = (
+        DuplicateFlag.objects.filter(
+            order__in=[o.pk for o in orders],
+            status=DuplicateFlag.Status.OPEN,
+            candidate__status__in=WorkOrder.OPEN_STATES,
+            candidate__in=WorkOrder.objects.visible_to(user).values("pk"),
+        )
+        .select_related("candidate")
+        .order_by("-similarity", "distance_m")
+    )
+    out: dict[int, list[DuplicateFlag]] = defaultdict(list)
+    for flag in flags:
+        out[flag.order_id].append(flag)
+    return dict(out)
