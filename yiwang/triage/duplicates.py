@@ -1,12 +1,14 @@
 """Likely duplicates (疑似重复工单): flagged at intake, decided by the dispatcher.
 
-At intake, `duplicate_flags_create(order)` (called through the defensive hook
-`yiwang.workorders.intake.flag_duplicates`, inside the creating transaction) compares a new
-order that has a point with the open orders (`WorkOrder.OPEN_STATES`) reported within
+At intake, `likely_duplicates(...)` (called through the defensive hooks of
+`yiwang.workorders.intake`: read before the creating transaction, flags stored inside it by
+`duplicate_flags_create`) compares a new report that has a point with the open orders
+(`WorkOrder.OPEN_STATES`) reported within
 `YIWANG_TRIAGE_DUPLICATE_DAYS` days of it (default 7, either side) and within
 `YIWANG_TRIAGE_DUPLICATE_RADIUS_M` metres (default 200; 0 turns the check off). Those whose
 description scores at least `YIWANG_TRIAGE_DUPLICATE_SIMILARITY` (default 0.5, the character
 n-gram cosine of similarity.py) become `DuplicateFlag` rows, the best `MAX_FLAGS` of them.
+Two reports arriving at the same instant may not see each other; the dispatcher can still merge.
 
 Cost: one hand-written query — a lat/lon bounding box, the open states and the report window,
 served by the index `wo_status_place` (status, lat, lon) and capped at `MAX_CANDIDATES` rows —
@@ -73,61 +75,70 @@ def _nearby_sql() -> str:
         f"SELECT {col['id']}, {col['lon']}, {col['lat']}, {col['description']} "
         f"FROM {qn(WorkOrder._meta.db_table)} WHERE {col['status']} IN ({states}) "
         f"AND {col['lat']} BETWEEN %s AND %s AND {col['lon']} BETWEEN %s AND %s "
-        f"AND {col['reported_at']} BETWEEN %s AND %s AND {col['id']} <> %s "
+        f"AND {col['reported_at']} BETWEEN %s AND %s "
         f"ORDER BY {col['reported_at']} DESC LIMIT {MAX_CANDIDATES}"
     )
 
 
-def _nearby_open_orders(order: WorkOrder, radius: float) -> list[tuple]:
+def _nearby_open_orders(*, lon: float, lat: float, reported_at, radius: float) -> list[tuple]:
     """(pk, lon, lat, description) of the open orders in the bounding box of the circle and in
     the report window: one query on the index wo_status_place (status, lat, lon)."""
     dlat = radius / M_PER_DEGREE
-    dlon = radius / (M_PER_DEGREE * max(math.cos(math.radians(order.lat)), 0.01))
+    dlon = radius / (M_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
     span = window()
     adapt = connection.ops.adapt_datetimefield_value
     params = [
         *WorkOrder.OPEN_STATES,
-        order.lat - dlat,
-        order.lat + dlat,
-        order.lon - dlon,
-        order.lon + dlon,
-        adapt(order.reported_at - span),
-        adapt(order.reported_at + span),
-        order.pk,
+        lat - dlat,
+        lat + dlat,
+        lon - dlon,
+        lon + dlon,
+        adapt(reported_at - span),
+        adapt(reported_at + span),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_nearby_sql(), params)
         return cursor.fetchall()
 
 
-def duplicate_flags_create(order: WorkOrder) -> list[DuplicateFlag]:
-    """Flag the open orders that are likely the same matter as the new `order` (疑似重复).
-    Call inside the creating transaction; an order without a point is never flagged."""
+def likely_duplicates(*, description: str, lon, lat, reported_at) -> list[tuple]:
+    """The open orders that a new report is likely a duplicate of (疑似重复), best first, at
+    most MAX_FLAGS: [(pk, similarity, distance_m)]. Read-only; intake calls it before its
+    transaction, so the write lock is not held while texts are compared. A report without a
+    point is never checked."""
     radius = radius_m()
-    if order.lat is None or order.lon is None or radius <= 0:
+    if lat is None or lon is None or radius <= 0:
         return []
     near = []
-    for pk, lon, lat, description in _nearby_open_orders(order, radius):
-        metres = distance_m(order.lon, order.lat, lon, lat)
+    for pk, other_lon, other_lat, text in _nearby_open_orders(
+        lon=lon, lat=lat, reported_at=reported_at, radius=radius
+    ):
+        metres = distance_m(lon, lat, other_lon, other_lat)
         if metres <= radius:
-            near.append((pk, metres, description))
+            near.append((pk, metres, text))
     if not near:
         return []
-    scores = similarities(order.description, [description for _, _, description in near])
+    scores = similarities(description, [text for _, _, text in near])
     threshold = min_similarity()
     found = sorted(
         (
-            (score, pk, metres)
+            (pk, score, metres)
             for (pk, metres, _), score in zip(near, scores, strict=True)
             if score >= threshold
         ),
-        key=lambda f: (-f[0], f[2]),
-    )[:MAX_FLAGS]
+        key=lambda f: (-f[1], f[2]),
+    )
+    return found[:MAX_FLAGS]
+
+
+def duplicate_flags_create(order: WorkOrder, found: list[tuple]) -> list[DuplicateFlag]:
+    """Store `found` (from :func:`likely_duplicates`) as the new order's flags, in the creating
+    transaction."""
     return DuplicateFlag.objects.bulk_create(
         DuplicateFlag(
             order=order, candidate_id=pk, similarity=round(score, 4), distance_m=round(metres, 1)
         )
-        for score, pk, metres in found
+        for pk, score, metres in found
     )
 
 

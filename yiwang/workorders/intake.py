@@ -10,9 +10,10 @@ The threshold is `YIWANG_TRIAGE_AUTO_THRESHOLD` when set, else the one the class
 with its answer (`.threshold`, chosen on validation data for >= 98 % precision; None: never
 auto-dispatch), else 0.8.
 
-Duplicate check (疑似重复): `flag_duplicates(order)` runs inside the creating transaction and
-asks `yiwang.triage.duplicates` to flag open orders nearby with similar text; it too never stops
-a report (a savepoint keeps a failed check from spoiling the order's transaction).
+Duplicate check (疑似重复): `find_duplicates(...)` asks `yiwang.triage.duplicates` for open
+orders nearby with similar text before the creating transaction (read-only), and
+`flag_duplicates(order, found)` stores them inside it; neither ever stops a report (a savepoint,
+taken only when there is something to store, keeps a failed insert from spoiling the order).
 `duplicates_merged(...)` settles the flags when an order is merged.
 """
 
@@ -94,18 +95,32 @@ def suggest_category(text: str) -> Suggestion:
     return result
 
 
-def flag_duplicates(order) -> int:
-    """Flag likely duplicates of a new order (疑似重复); the number flagged. Never raises."""
-    if order.lat is None or order.lon is None:
-        return 0
+def find_duplicates(*, description: str, lon, lat, reported_at) -> list:
+    """Open orders that a new report likely duplicates (疑似重复): [(pk, similarity, metres)].
+    Never raises."""
+    if lat is None or lon is None:
+        return []
     try:
         module = _optional(DUPLICATES_MODULE)
         if module is None:
-            return 0
-        with transaction.atomic():
-            return len(module.duplicate_flags_create(order))
+            return []
+        return module.likely_duplicates(
+            description=description, lon=lon, lat=lat, reported_at=reported_at
+        )
     except Exception:  # the check is a help for the dispatcher: log it, never fail the report
-        logger.exception("duplicate check failed for order %s; the report is kept", order.pk)
+        logger.exception("duplicate check failed for a report at %s, %s; it is kept", lon, lat)
+        return []
+
+
+def flag_duplicates(order, found: list) -> int:
+    """Store the `found` duplicates as the new order's flags; the number stored. Never raises."""
+    if not found:
+        return 0
+    try:
+        with transaction.atomic():
+            return len(_optional(DUPLICATES_MODULE).duplicate_flags_create(order, found))
+    except Exception:
+        logger.exception("duplicate flags of order %s not stored; the report is kept", order.pk)
         return 0
 
 

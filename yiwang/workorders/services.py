@@ -715,11 +715,12 @@ def work_order_create(
             WorkOrder.CategorySource.IMPORT if actor is None else WorkOrder.CategorySource.REPORTER
         )
     else:
-        from yiwang.workorders.intake import suggest_category
-
-        suggestion = suggest_category(description)
+        suggestion = intake.suggest_category(description)
         category_obj = suggestion.category
         source = WorkOrder.CategorySource.AUTO if category_obj else ""
+    duplicates = intake.find_duplicates(
+        description=description, lon=lon, lat=lat, reported_at=reported
+    )
 
     try:
         with transaction.atomic():
@@ -745,7 +746,7 @@ def work_order_create(
                 composite_key=composite_key,
                 photos=photos,
             )
-            intake.flag_duplicates(order)
+            intake.flag_duplicates(order, duplicates)
     except IntegrityError:
         if composite_key:
             existing = WorkOrder.objects.filter(idempotency_key=composite_key).first()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from yiwang.core.errors import Conflict, Forbidden, NotFound
 from yiwang.core.models import AuditEvent
-from yiwang.triage.duplicates import distance_m, duplicate_flag_dismiss, duplicate_flags_create
+from yiwang.triage.duplicates import distance_m, duplicate_flag_dismiss, likely_duplicates
 from yiwang.triage.models import DuplicateFlag
 from yiwang.workorders import services as sv
 from yiwang.workorders.models import WorkOrder
@@ -114,23 +114,55 @@ def test_no_point_no_check(report):
 
 
 def test_one_query_to_find_candidates(report, django_assert_num_queries):
+    first = report(description=TEXT)
+    with django_assert_num_queries(1):
+        found = likely_duplicates(
+            description=OTHER, lon=first.lon, lat=first.lat, reported_at=first.reported_at
+        )
+    assert found == []
+
+
+def test_the_check_reads_before_the_creating_transaction(report):
+    """Nothing similar: the report writes no flag and takes no savepoint for one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     report(description=TEXT)
-    order = report(description=OTHER)
-    with django_assert_num_queries(1):  # nothing similar: no insert
-        assert duplicate_flags_create(order) == []
+    with CaptureQueriesContext(connection) as captured:
+        order = report(description=OTHER)
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert flags_of(order) == []
+    check = next(i for i, s in enumerate(sqls) if "BETWEEN" in s)
+    savepoints = [i for i, s in enumerate(sqls) if s.startswith("SAVEPOINT")]
+    # The test runs inside a transaction, so the creating transaction is the one savepoint.
+    assert len(savepoints) == 1 and check < savepoints[0]
 
 
 def test_a_failing_check_never_stops_a_report(report, monkeypatch, caplog):
     from yiwang.triage import duplicates
 
-    def broken(order):
+    def broken(**kwargs):
         WorkOrder.objects.raw("SELECT no_such_column FROM no_such_table")[0]  # a database error
 
-    monkeypatch.setattr(duplicates, "duplicate_flags_create", broken)
+    monkeypatch.setattr(duplicates, "likely_duplicates", broken)
     order = report(description=TEXT)
     assert WorkOrder.objects.filter(pk=order.pk).exists()
     assert order.status == WorkOrder.Status.DISPATCHED
     assert "duplicate check failed" in caplog.text
+
+
+def test_a_failing_flag_insert_never_stops_a_report(report, monkeypatch, caplog):
+    from yiwang.triage import duplicates
+
+    report(description=TEXT)
+
+    def broken(order, found):
+        WorkOrder.objects.raw("SELECT no_such_column FROM no_such_table")[0]  # a database error
+
+    monkeypatch.setattr(duplicates, "duplicate_flags_create", broken)
+    order = report(description=SAME)
+    assert WorkOrder.objects.filter(pk=order.pk).exists()
+    assert "not stored" in caplog.text
 
 
 def test_merge_settles_the_flags(world, report):
