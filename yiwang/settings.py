@@ -171,6 +171,9 @@ YIWANG_GRID_HOUSEHOLDS_MAX = int(os.environ.get("YIWANG_GRID_HOUSEHOLDS_MAX", 50
 YIWANG_GRID_PARENT_TOLERANCE = float(os.environ.get("YIWANG_GRID_PARENT_TOLERANCE", 0.01))
 YIWANG_GRID_PARENT_TOLERANCE_M = float(os.environ.get("YIWANG_GRID_PARENT_TOLERANCE_M", 5))
 YIWANG_GRID_INDEX_CHECK_SECONDS = float(os.environ.get("YIWANG_GRID_INDEX_CHECK_SECONDS", 2))
+# Work orders: how often a process checks whether another process changed the categories or
+# the responsibility rules (seconds; this process's own changes are seen at once).
+YIWANG_REFDATA_CHECK_SECONDS = float(os.environ.get("YIWANG_REFDATA_CHECK_SECONDS", 2))
 
 # Base data: the most rows one API upload may import (larger files go through the command).
 YIWANG_BASEDATA_API_MAX_ROWS = int(os.environ.get("YIWANG_BASEDATA_API_MAX_ROWS", 20000))
