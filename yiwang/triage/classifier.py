@@ -9,12 +9,15 @@ Pipeline
    (停用词) and stray single letters/digits are dropped, so both kinds of input look alike.
 2. Features, each block TF-IDF weighted (sublinear tf, smooth idf, L2-normalised per block):
    word unigrams; character 1-3-grams of the text with spaces removed; character 1-3-grams of
-   the first 12 tokens (≈ the 留言主题, which carries most of the signal). Character n-grams are
-   hashed with a stable 22-bit hash in numpy (fast, no Python loop per n-gram) and only those
-   seen in >= 2 training messages are kept.
-3. Two linear models: a one-vs-rest linear SVM, and an NB-SVM (one SVM per class on features
-   scaled by that class's naive-Bayes log-count ratio). Their decision values are scaled to
-   unit variance and added; since both are linear the ensemble is stored as one weight matrix.
+   the first 12 tokens (≈ the 留言主题), that block scaled by 0.7 (``head_weight``: it repeats
+   words of the body, and 1.0 over-weights it). Character n-grams are hashed with a stable
+   22-bit hash in numpy (fast, no Python loop per n-gram) and only those seen in >= 2 training
+   messages are kept.
+3. Two linear models, both with class-balanced weights (each class weighs as much in the loss
+   whatever its size, which helps the macro-F1 of small classes such as 交通运输): a
+   one-vs-rest linear SVM, and an NB-SVM (one SVM per class on features scaled by that class's
+   naive-Bayes log-count ratio). Their decision values are scaled to unit variance and added;
+   since both are linear the ensemble is stored as one weight matrix.
 4. Calibration: softmax over the ensemble's decision values with a temperature fitted (minimum
    log-loss) on out-of-fold decision values of an internal stratified k-fold (default 3).
 5. Auto-dispatch (自动派单) threshold: from the same out-of-fold probabilities, the smallest top
@@ -47,7 +50,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: head block weighted (head_weight), class-balanced models
 MAGIC = "yiwang-triage-model"
 TARGET_PRECISION = 0.98
 
@@ -295,10 +298,11 @@ class _WordBlock:
 
 
 class Featurizer:
-    """Word unigrams, char 1..char_n-grams, char 1-3-grams of the first ``head_tokens`` tokens."""
+    """Word unigrams, char 1..char_n-grams, char 1-3-grams of the first ``head_tokens`` tokens
+    (that last block multiplied by ``head_weight``)."""
 
-    def __init__(self, head_tokens: int = 12, char_n: int = 3):
-        self.head_tokens = head_tokens
+    def __init__(self, head_tokens: int = 12, char_n: int = 3, head_weight: float = 0.7):
+        self.head_tokens, self.head_weight = head_tokens, head_weight
         self.words = _WordBlock()
         self.chars = _CharBlock(char_n)
         self.head = _CharBlock(3)
@@ -321,7 +325,7 @@ class Featurizer:
         blocks = [
             self.words.transform(toks),
             self.chars.transform(chars),
-            self.head.transform(head),
+            self.head.transform(head) * self.head_weight,
         ]
         return sp.hstack(blocks, format="csr")
 
@@ -333,23 +337,32 @@ class Featurizer:
 # ---------------------------------------------------------------- models
 
 
-def _svc(C: float, seed: int) -> LinearSVC:
-    return LinearSVC(C=C, max_iter=3000, random_state=seed)
+def _svc(C: float, seed: int, class_weight=None) -> LinearSVC:
+    return LinearSVC(C=C, max_iter=3000, random_state=seed, class_weight=class_weight)
 
 
-def _fit_svm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, seed: int):
+def _fit_svm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, seed: int, balanced: bool):
     """One-vs-rest linear SVM -> (W: classes x features, b)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        m = _svc(C, seed).fit(x, y)
+        m = _svc(C, seed, "balanced" if balanced else None).fit(x, y)
     if n_classes == 2:  # sklearn returns a single row for binary problems
         return np.vstack([-m.coef_[0], m.coef_[0]]), np.array([-m.intercept_[0], m.intercept_[0]])
     return m.coef_, m.intercept_
 
 
-def _fit_nbsvm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, alpha: float, seed: int):
-    """NB-SVM: per class, an SVM on features scaled by the naive-Bayes log-count ratio.
-    Returns the equivalent weights on the unscaled features."""
+def _fit_nbsvm(
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    n_classes: int,
+    C: float,
+    alpha: float,
+    seed: int,
+    balanced: bool,
+):
+    """NB-SVM: per class, an SVM on features scaled by the naive-Bayes log-count ratio
+    (``balanced``: the class and the rest weigh the same). Returns the equivalent weights on
+    the unscaled features."""
     xb = x.copy()
     xb.data = np.ones_like(xb.data)
     W = np.zeros((n_classes, x.shape[1]))
@@ -359,9 +372,10 @@ def _fit_nbsvm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, alpha:
         p = np.asarray(xb[pos].sum(axis=0)).ravel() + alpha
         q = np.asarray(xb[~pos].sum(axis=0)).ravel() + alpha
         r = np.log((p / p.sum()) / (q / q.sum()))
+        weights = "balanced" if balanced else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            m = _svc(C, seed).fit(x @ sp.diags(r), pos.astype(int))
+            m = _svc(C, seed, weights).fit(x @ sp.diags(r), pos.astype(int))
         W[k] = m.coef_[0] * r
         b[k] = m.intercept_[0]
     return W, b
@@ -444,11 +458,14 @@ class TextClassifier:
         use_nbsvm: bool = True,
         head_tokens: int = 12,
         char_n: int = 3,
+        head_weight: float = 0.7,
+        balanced: bool = True,
         target_precision: float = TARGET_PRECISION,
         random_state: int = 0,
     ):
         self.C, self.nb_alpha, self.cv, self.use_nbsvm = C, nb_alpha, cv, use_nbsvm
-        self.head_tokens, self.char_n = head_tokens, char_n
+        self.head_tokens, self.char_n, self.head_weight = head_tokens, char_n, head_weight
+        self.balanced = balanced
         self.target_precision = target_precision
         self.random_state = random_state
         self.classes_: list[str] = []
@@ -463,10 +480,10 @@ class TextClassifier:
 
     # -- training
     def _fit_models(self, x, y, k):
-        seed = self.random_state
-        parts = [_fit_svm(x, y, k, self.C, seed)]
+        seed, balanced = self.random_state, self.balanced
+        parts = [_fit_svm(x, y, k, self.C, seed, balanced)]
         if self.use_nbsvm:
-            parts.append(_fit_nbsvm(x, y, k, self.C, self.nb_alpha, seed))
+            parts.append(_fit_nbsvm(x, y, k, self.C, self.nb_alpha, seed, balanced))
         return parts
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
@@ -479,7 +496,7 @@ class TextClassifier:
         folds = min(self.cv, int(np.bincount(y).min()))
         if folds < 2:
             raise TriageInputError("每个类别至少需要 2 条样本 (each class needs >= 2 examples)")
-        self.featurizer = Featurizer(self.head_tokens, self.char_n)
+        self.featurizer = Featurizer(self.head_tokens, self.char_n, self.head_weight)
         x = self.featurizer.fit_transform(texts)  # idf from all texts: unsupervised, no labels
         # Out-of-fold decision values of each model, for scaling, temperature and threshold.
         splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
@@ -562,6 +579,8 @@ class TextClassifier:
                 "use_nbsvm": self.use_nbsvm,
                 "head_tokens": self.head_tokens,
                 "char_n": self.char_n,
+                "head_weight": self.head_weight,
+                "balanced": self.balanced,
                 "target_precision": self.target_precision,
                 "random_state": self.random_state,
             },
@@ -617,7 +636,7 @@ class TextClassifier:
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         model.oof_top_probs_ = arrays["oof_top_probs"]
         model.oof_correct_ = arrays["oof_correct"]
-        f = Featurizer(model.head_tokens, model.char_n)
+        f = Featurizer(model.head_tokens, model.char_n, model.head_weight)
         raw_words = arrays["words"].tobytes().decode()
         f.words.vocab = {w: i for i, w in enumerate(raw_words.split("\n"))} if raw_words else {}
         f.words.idf = arrays["word_idf"]

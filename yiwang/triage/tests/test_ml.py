@@ -102,7 +102,29 @@ def test_save_load_round_trip_gives_identical_predictions(tiny_model, tmp_path):
     assert loaded.predict_top(texts) == tiny_model.predict_top(texts)
     assert loaded.classes_ == tiny_model.classes_
     assert loaded.threshold_ == tiny_model.threshold_
+    assert (loaded.head_weight, loaded.balanced) == (0.7, True)
     assert set(loaded.info_["versions"]) >= {"numpy", "scipy", "scikit-learn", "jieba"}
+
+
+def test_head_block_is_weighted_and_other_blocks_are_unit_length(tiny_model):
+    f = tiny_model.featurizer
+    x = f.transform(["噪音 扰民 附近 居民", "学校 招生 老师 补课"]).toarray()
+    n_words, n_chars = len(f.words.vocab), len(f.chars.keys)
+    blocks = [x[:, :n_words], x[:, n_words : n_words + n_chars], x[:, n_words + n_chars :]]
+    norms = [np.linalg.norm(b, axis=1) for b in blocks]
+    np.testing.assert_allclose(norms[0], 1.0)
+    np.testing.assert_allclose(norms[1], 1.0)
+    np.testing.assert_allclose(norms[2], f.head_weight)
+    assert f.head_weight == 0.7
+
+
+def test_balanced_weights_change_the_model():
+    texts, labels = synthetic(12, seed=3)
+    texts, labels = texts[:28], labels[:28]  # 12, 12 and 4 messages: 环境保护 is a small class
+    balanced = TextClassifier(cv=2).fit(texts, labels)
+    plain = TextClassifier(cv=2, balanced=False).fit(texts, labels)
+    small = balanced.classes_.index("环境保护")
+    assert balanced.intercept_[small] > plain.intercept_[small]
 
 
 def _rewrite_header(src: Path, dst: Path, **changes) -> None:
