@@ -14,7 +14,8 @@ Duplicate check (疑似重复): `find_duplicates(...)` asks `yiwang.triage.dupli
 orders nearby with similar text before the creating transaction (read-only), and
 `flag_duplicates(order, found)` stores them inside it; neither ever stops a report (a savepoint,
 taken only when there is something to store, keeps a failed insert from spoiling the order).
-`duplicates_merged(...)` settles the flags when an order is merged.
+`duplicates_merged(...)` settles the flags when an order is merged, and `category_corrected(...)`
+hands a person's category choice to the triage app as training data.
 """
 
 from __future__ import annotations
@@ -22,15 +23,17 @@ from __future__ import annotations
 import importlib
 import logging
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 logger = logging.getLogger("yiwang.workorders")
 
 CLASSIFIER_MODULE = "yiwang.triage.intake"
 DUPLICATES_MODULE = "yiwang.triage.duplicates"
+CORRECTIONS_MODULE = "yiwang.triage.services"
 DEFAULT_THRESHOLD = 0.8
 
 
@@ -104,9 +107,13 @@ def find_duplicates(*, description: str, lon, lat, reported_at) -> list:
         module = _optional(DUPLICATES_MODULE)
         if module is None:
             return []
-        return module.likely_duplicates(
-            description=description, lon=lon, lat=lat, reported_at=reported_at
-        )
+        # Inside a caller's transaction a failed read would spoil it (PostgreSQL): a savepoint.
+        # Outside one (a web request) the read runs alone, with no transaction to take.
+        guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with guard:
+            return module.likely_duplicates(
+                description=description, lon=lon, lat=lat, reported_at=reported_at
+            )
     except Exception:  # the check is a help for the dispatcher: log it, never fail the report
         logger.exception("duplicate check failed for a report at %s, %s; it is kept", lon, lat)
         return []
@@ -122,6 +129,14 @@ def flag_duplicates(order, found: list) -> int:
     except Exception:
         logger.exception("duplicate flags of order %s not stored; the report is kept", order.pk)
         return 0
+
+
+def category_corrected(*, actor, order, category) -> None:
+    """坐席纠正: a person set `category` on `order`; the triage app keeps it as training data
+    when the machine had guessed otherwise (in the caller's transaction)."""
+    module = _optional(CORRECTIONS_MODULE)
+    if module is not None:
+        module.category_correction_record(actor=actor, order=order, category=category)
 
 
 def duplicates_merged(*, actor, order, into) -> None:

@@ -259,14 +259,6 @@ def _resolve_category(value, *, field: str = "category") -> Category | None:
     return category
 
 
-def _category_corrected(actor, order: WorkOrder, category: Category) -> None:
-    """A person set the category: keep it as training data when the machine guessed otherwise
-    (智能分拣 坐席纠正, in the caller's transaction)."""
-    from yiwang.triage.services import category_correction_record
-
-    category_correction_record(actor=actor, order=order, category=category)
-
-
 def _resolve_department(value, *, field: str = "department") -> OrgUnit:
     if isinstance(value, OrgUnit):
         unit = value
@@ -968,7 +960,7 @@ def work_order_dispatch(
     if cat.pk != order.category_id:
         order.category = cat
         order.category_source = WorkOrder.CategorySource.DISPATCHER
-        _category_corrected(actor, order, cat)
+        intake.category_corrected(actor=actor, order=order, category=cat)
     if grid not in (None, ""):
         from yiwang.grids.models import Region
 
@@ -1531,7 +1523,7 @@ def work_order_resolve_on_spot(
     if cat.pk != order.category_id:
         order.category = cat
         order.category_source = WorkOrder.CategorySource.REPORTER
-        _category_corrected(actor, order, cat)
+        intake.category_corrected(actor=actor, order=order, category=cat)
     order.rule = rule
     order.mark_resolved_on_spot()
     order.handler = _user(actor)
