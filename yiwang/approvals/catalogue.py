@@ -44,7 +44,7 @@ from yiwang.approvals.models import (
     StepRole,
 )
 from yiwang.core import validators
-from yiwang.core.audit import audit_record
+from yiwang.core.audit import acting_user, audit_record
 from yiwang.core.errors import ValidationFailed
 
 _DEPT_CACHE: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
@@ -482,7 +482,7 @@ def _publish_flow(item: ServiceItem, steps: list[dict], actor, note: str = "") -
         version=version,
         is_current=True,
         note=note,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     StepDefinition.objects.bulk_create(
         StepDefinition(

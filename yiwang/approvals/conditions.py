@@ -69,16 +69,19 @@ def validate_rule(rule, *, depth: int = 0) -> None:
 
 
 def _number(value):
+    """A finite Decimal, or None: "NaN" and "Infinity" are not numbers a form can compare."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    if isinstance(value, str):
+        number = Decimal(str(value))
+    elif isinstance(value, str):
         try:
-            return Decimal(value.strip())
+            number = Decimal(value.strip())
         except (InvalidOperation, ValueError):
             return None
-    return None
+    else:
+        return None
+    return number if number.is_finite() else None
 
 
 def _compare(op: str, left, right) -> bool:

@@ -90,3 +90,9 @@ def test_evaluate_never_raises_on_any_form(form):
         ]
     }
     assert evaluate(rule, form) in (True, False)
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "Infinity", "-inf", "sNaN", float("nan")])
+def test_non_finite_numbers_never_satisfy_a_comparison(value):
+    rule = {"field": "area", "op": "gte", "value": 10}
+    assert evaluate(rule, {"area": value}) is False
