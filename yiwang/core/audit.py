@@ -35,6 +35,11 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict:
     return out
 
 
+def acting_user(actor):
+    """The user behind `actor`, or None for the system, a name string or an anonymous user."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def audit_record(
     *,
     actor,
@@ -50,9 +55,8 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
-        actor=actor_obj,
+        actor=acting_user(actor),
         actor_name=_actor_name(actor),
         action=action,
         target_type=target_type,

@@ -27,7 +27,7 @@ import shapely
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from yiwang.core.audit import audit_record, snapshot
+from yiwang.core.audit import acting_user, audit_record, snapshot
 from yiwang.core.errors import Conflict, StaleVersion, ValidationFailed
 from yiwang.grids import geometry as geo
 from yiwang.grids.errors import GridErrorCode
@@ -532,7 +532,7 @@ def _write_all(planned, result: ImportResult, *, actor, level, kind, source_name
             note=f"{note_base} 第 {plan.index} 个要素",
         )
     summary = result.as_dict()
-    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    actor_user = acting_user(actor)
     report = GridImportReport.objects.create(
         actor=actor_user,
         actor_name=str(actor) if actor is not None else "系统",

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from yiwang.accounts.models import Role
 from yiwang.accounts.scope import data_scope
-from yiwang.core.audit import audit_record
+from yiwang.core.audit import acting_user, audit_record
 from yiwang.core.errors import Conflict, Forbidden, NotFound
 from yiwang.triage.models import DuplicateFlag
 from yiwang.triage.similarity import similarities
@@ -145,7 +145,7 @@ def duplicate_flags_create(order: WorkOrder, found: list[tuple]) -> list[Duplica
 def duplicate_flags_merged(*, actor, order: WorkOrder, into: WorkOrder) -> int:
     """合并 settles the flags: the merged order's open flags, and the master's open flag naming
     the merged order, become `merged`. Called by `work_order_merge` in its transaction."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     return DuplicateFlag.objects.filter(
         Q(order=order) | Q(order=into, candidate=order), status=DuplicateFlag.Status.OPEN
     ).update(status=DuplicateFlag.Status.MERGED, decided_at=timezone.now(), decided_by=user)

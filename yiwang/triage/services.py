@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from yiwang.core.audit import audit_record
+from yiwang.core.audit import acting_user, audit_record
 from yiwang.core.errors import Conflict, ValidationFailed
 from yiwang.triage import intake
 from yiwang.triage.classifier import ModelFormatError, TextClassifier, has_chinese
@@ -29,10 +29,6 @@ HOLDOUT = 0.2  # share of the examples held out to compare the new model with th
 MIN_PER_CLASS = 5  # categories with fewer examples are left out of a retrain
 MIN_EXAMPLES = 20
 _ANY = object()
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _finite(metrics: dict) -> dict:
@@ -121,7 +117,7 @@ def classifier_model_install(
     if previous is not None:
         ClassifierModel.objects.filter(pk=previous.pk).update(is_active=False)
     row = ClassifierModel.objects.create(
-        created_by=_user(actor),
+        created_by=acting_user(actor),
         source=source,
         source_note=source_note[:300],
         n_train=info.get("n_train", 0),
@@ -279,7 +275,7 @@ def category_correction_record(*, actor, order, category) -> CategoryCorrection 
     suggested, probability = suggestions[0]
     correction = CategoryCorrection.objects.create(
         order=order,
-        by=_user(actor),
+        by=acting_user(actor),
         suggested=suggested,
         suggested_probability=probability,
         chosen=category,

@@ -48,7 +48,7 @@ from django_fsm import can_proceed
 
 from yiwang.accounts.models import Membership, OrgUnit, Role
 from yiwang.accounts.scope import data_scope
-from yiwang.core.audit import audit_record, snapshot
+from yiwang.core.audit import acting_user, audit_record, snapshot
 from yiwang.core.errors import (
     Conflict,
     Forbidden,
@@ -106,14 +106,10 @@ REPORTED_AT_SKEW = dt.timedelta(minutes=5)
 # =============================================================================================
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _actor_name(actor) -> str:
     if actor is None:
         return "系统"
-    user = _user(actor)
+    user = acting_user(actor)
     if user is None:
         return "匿名"
     return user.display_name or user.get_username()
@@ -133,7 +129,7 @@ def _staff_department_ids(user) -> set[int]:
 
 
 def _is_dispatcher(actor) -> bool:
-    user = _user(actor)
+    user = acting_user(actor)
     if user is None:
         return False
     scope = data_scope(user)
@@ -141,14 +137,14 @@ def _is_dispatcher(actor) -> bool:
 
 
 def _is_staff_of(actor, department_id) -> bool:
-    user = _user(actor)
+    user = acting_user(actor)
     if user is None or department_id is None:
         return False
     return user.is_superuser or department_id in _staff_department_ids(user)
 
 
 def _is_grid_worker_of(actor, order: WorkOrder) -> bool:
-    user = _user(actor)
+    user = acting_user(actor)
     if user is None:
         return False
     if user.is_superuser:
@@ -224,7 +220,7 @@ def _record(
     event = WorkOrderEvent.objects.create(
         order=order,
         at=at or timezone.now(),
-        actor=_user(actor),
+        actor=acting_user(actor),
         actor_name=_actor_name(actor),
         action=action,
         from_state=from_state or "",
@@ -424,7 +420,7 @@ def _store_photos(order, photos, *, kind, actor, event) -> list[WorkOrderPhoto]:
             kind=kind,
             size=getattr(upload, "_yiwang_size", 0),
             content_type=getattr(upload, "_yiwang_format", ""),
-            uploaded_by=_user(actor),
+            uploaded_by=acting_user(actor),
         )
         photo.image.save(getattr(upload, "name", "photo.jpg") or "photo.jpg", upload, save=False)
         photo.save()
@@ -455,7 +451,11 @@ def _create_assist_tasks(order, departments, *, source, actor, note) -> list[Ass
             continue
         tasks.append(
             AssistTask.objects.create(
-                order=order, department=dept, source=source, requested_by=_user(actor), note=note
+                order=order,
+                department=dept,
+                source=source,
+                requested_by=acting_user(actor),
+                note=note,
             )
         )
     return tasks
@@ -498,7 +498,7 @@ def _allowed_channels(actor) -> set[str]:
     everything = set(WorkOrder.Channel.values)
     if actor is None:
         return everything
-    user = _user(actor)
+    user = acting_user(actor)
     if user is None:
         return {WorkOrder.Channel.RESIDENT}
     if user.is_superuser:
@@ -517,7 +517,7 @@ def _allowed_channels(actor) -> set[str]:
 def _default_channel(actor) -> str:
     if actor is None:
         return WorkOrder.Channel.STAFF
-    user = _user(actor)
+    user = acting_user(actor)
     if user is None:
         return WorkOrder.Channel.RESIDENT
     roles = user.roles()
@@ -533,7 +533,7 @@ def _may_backdate(actor, channel: str) -> bool:
     the system and administrators."""
     if channel in (WorkOrder.Channel.HOTLINE, WorkOrder.Channel.STAFF):
         return channel in _allowed_channels(actor)
-    user = _user(actor)
+    user = acting_user(actor)
     return actor is None or (user is not None and (user.is_superuser or user.has_role(Role.ADMIN)))
 
 
@@ -628,7 +628,7 @@ def work_order_create(
         raise ValidationFailed(f"未知的渠道：{channel}。", fields={"channel": ["渠道无效"]})
     if channel not in _allowed_channels(actor):
         raise Forbidden(f"您不能以“{WorkOrder.Channel(channel).label}”渠道上报。")
-    reporter_user = _user(actor) if reporter is _UNSET else _user(reporter)
+    reporter_user = acting_user(actor) if reporter is _UNSET else acting_user(reporter)
 
     key = _text(
         idempotency_key, field="idempotency_key", label="幂等键", required=False, max_length=200
@@ -851,7 +851,7 @@ def _create(
     report_event = WorkOrderEvent(
         order=order,
         at=reported if reported < now else now,
-        actor=_user(actor),
+        actor=acting_user(actor),
         actor_name=name,
         action=Action.REPORT,
         from_state="",
@@ -1130,7 +1130,7 @@ def work_order_supervise(*, actor, order, version, note: str) -> WorkOrder:
     """督办: a note and the supervised flag on an open order (dispatcher or street leader)."""
     now = timezone.now()
     order = _lock_order(actor, order)
-    user = _user(actor)
+    user = acting_user(actor)
     _require(
         _is_dispatcher(actor) or (user is not None and user.has_role(Role.LEADER)),
         "只有指挥中心坐席或街道领导可以督办。",
@@ -1209,7 +1209,7 @@ def work_order_merge(*, actor, order, version, into, note: str = "") -> WorkOrde
     WorkOrderEvent.objects.create(
         order=master,
         at=now,
-        actor=_user(actor),
+        actor=acting_user(actor),
         actor_name=_actor_name(actor),
         action=Action.MERGED_IN,
         from_state=master.status,
@@ -1240,7 +1240,7 @@ def work_order_extend_decide(
     if not isinstance(approve, bool):
         raise ValidationFailed("请选择同意或不同意。", fields={"approve": ["必须是 true 或 false"]})
     note = _text(note, field="note", label="审批意见", required=not approve)
-    request.decided_by = _user(actor)
+    request.decided_by = acting_user(actor)
     request.decided_at = now
     request.decision_note = note
     order.mark_extend_decided()
@@ -1300,7 +1300,7 @@ def work_order_accept(*, actor, order, version, note: str = "") -> WorkOrder:
     note = _text(note, field="note", label="签收说明", required=False)
     order.mark_accepted()
     order.accepted_at = now
-    order.handler = _user(actor)
+    order.handler = acting_user(actor)
     _save(order, ["accepted_at", "handler"], now)
     _record(order, actor=actor, action=Action.ACCEPT, from_state=S.DISPATCHED, note=note, at=now)
     order.warnings = []
@@ -1418,7 +1418,7 @@ def work_order_extend_request(*, actor, order, version, value, unit: str, reason
     proposed = deadline_for(order.deadline, value, unit)
     request = ExtensionRequest.objects.create(
         order=order,
-        requested_by=_user(actor),
+        requested_by=acting_user(actor),
         requested_at=now,
         reason=reason,
         value=value,
@@ -1526,7 +1526,7 @@ def work_order_resolve_on_spot(
         intake.category_corrected(actor=actor, order=order, category=cat)
     order.rule = rule
     order.mark_resolved_on_spot()
-    order.handler = _user(actor)
+    order.handler = acting_user(actor)
     order.completed_at = now
     order.completed_on_time = order.deadline is None or now <= order.deadline
     order.resolved_on_spot = True
@@ -1557,7 +1557,7 @@ def work_order_cancel(*, actor, order, version, reason: str = "") -> WorkOrder:
     """撤销 before dispatch, by the reporter or a dispatcher."""
     now = timezone.now()
     order = _lock_order(actor, order)
-    user = _user(actor)
+    user = acting_user(actor)
     _require(
         _is_dispatcher(actor) or (user is not None and order.reporter_id == user.pk),
         "只有上报人或指挥中心坐席可以撤销工单。",
@@ -1582,7 +1582,7 @@ def work_order_rate(
     a later unsatisfied rating is only recorded. One rating per completion."""
     now = timezone.now()
     order = _lock_order(actor, order)
-    user = _user(actor)
+    user = acting_user(actor)
     _require(user is not None and order.reporter_id == user.pk, "只有上报人可以评价。")
     check_version(order, version)
     _require_state(order, order.mark_rated, "评价")
@@ -1664,7 +1664,7 @@ def assist_task_accept(*, actor, task, version, note: str = "") -> AssistTask:
         raise _task_conflict(task, "报到（工单已办结）")
     note = _text(note, field="note", label="报到说明", required=False)
     task.mark_accepted()
-    task.accepted_by, task.accepted_at, task.updated_at = _user(actor), now, now
+    task.accepted_by, task.accepted_at, task.updated_at = acting_user(actor), now, now
     task.bump_version(fields=["status", "accepted_by", "accepted_at", "updated_at"])
     task._update_initial_state()
     _record(
@@ -1692,7 +1692,7 @@ def assist_task_complete(*, actor, task, version, note: str, photos=()) -> Assis
     photos = validate_photos(photos)
     task.mark_done()
     task.completed_by, task.completed_at, task.result_note, task.updated_at = (
-        _user(actor),
+        acting_user(actor),
         now,
         note,
         now,
@@ -1737,7 +1737,7 @@ def responsibility_rule_save(
 ) -> ResponsibilityRule:
     """Publish a rule: a new version of (category, region prefix). The previous current
     version stays (orders dispatched under it keep pointing at it) but is no longer current."""
-    user = _user(actor)
+    user = acting_user(actor)
     _require(
         actor is None or (user is not None and (user.is_superuser or user.has_role(Role.ADMIN))),
         "只有系统管理员可以修改权责清单。",
