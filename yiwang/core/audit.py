@@ -9,6 +9,7 @@ import uuid
 from django.db import models
 
 from yiwang.core.models import AuditEvent
+from yiwang.core.statements import insert_row
 
 
 def _jsonable(value):
@@ -55,16 +56,18 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-    return AuditEvent.objects.create(
-        actor=acting_user(actor),
-        actor_name=_actor_name(actor),
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        target_repr=str(target)[:200] if target is not None else "",
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        note=note,
+    return insert_row(
+        AuditEvent(
+            actor=acting_user(actor),
+            actor_name=_actor_name(actor),
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            target_repr=str(target)[:200] if target is not None else "",
+            before=_jsonable(before) if before is not None else None,
+            after=_jsonable(after) if after is not None else None,
+            note=note,
+        )
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
 
 
 class TimeStampedModel(models.Model):
@@ -27,13 +26,9 @@ class VersionedModel(models.Model):
     def bump_version(self, *, fields: list[str]) -> None:
         """Save `fields` only if nobody changed the row since we read it (compare-and-set)."""
         from yiwang.core.errors import StaleVersion
+        from yiwang.core.statements import update_versioned
 
-        model = type(self)
-        values = {f: getattr(self, f) for f in fields}
-        updated = model.objects.filter(pk=self.pk, version=self.version).update(
-            version=F("version") + 1, **values
-        )
-        if updated != 1:
+        if not update_versioned(self, fields):
             raise StaleVersion()
         self.version += 1
 

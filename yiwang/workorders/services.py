@@ -57,6 +57,7 @@ from yiwang.core.errors import (
     ValidationFailed,
     check_version,
 )
+from yiwang.core.statements import insert_row
 from yiwang.core.validators import check_phone
 from yiwang.core.workdays import (
     CalendarUndefined,
@@ -217,16 +218,18 @@ def _record(
     at: dt.datetime | None = None,
 ) -> WorkOrderEvent:
     """One timeline event and one audit row, in the caller's transaction."""
-    event = WorkOrderEvent.objects.create(
-        order=order,
-        at=at or timezone.now(),
-        actor=acting_user(actor),
-        actor_name=_actor_name(actor),
-        action=action,
-        from_state=from_state or "",
-        to_state=order.status,
-        note=note,
-        data=data or {},
+    event = insert_row(
+        WorkOrderEvent(
+            order=order,
+            at=at or timezone.now(),
+            actor=acting_user(actor),
+            actor_name=_actor_name(actor),
+            action=action,
+            from_state=from_state or "",
+            to_state=order.status,
+            note=note,
+            data=data or {},
+        )
     )
     audit_record(
         actor=actor,
@@ -840,7 +843,7 @@ def _create(
     else:
         order.mark_triage()
         order.triage_reason = reason
-    order.save()
+    insert_row(order)
 
     report_data = {"channel": channel, "region_code": region_code}
     if suggestion is not None and suggestion.candidates:
@@ -893,14 +896,12 @@ def _create(
             note=TRIAGE_REASONS.get(reason, reason),
             data={"reason": reason},
         )
+    insert_row(report_event)
+    insert_row(route_event)
     if photos:
-        report_event.save()
-        route_event.save()
         _store_photos(
             order, photos, kind=WorkOrderPhoto.Kind.REPORT, actor=actor, event=report_event
         )
-    else:
-        WorkOrderEvent.objects.bulk_create([report_event, route_event])
     # Intake is one use case: one audit row, whose `after` already shows the routing.
     audit_record(
         actor=actor,
