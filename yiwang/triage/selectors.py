@@ -77,6 +77,19 @@ def hotspot_list(
     return warnings
 
 
+def flagged_orders(*, user):
+    """The open orders visible to the user that have an open 疑似重复 flag whose candidate is
+    still open and visible: the dispatcher's 疑似重复 queue, whatever the order's state (an
+    order dispatched automatically may be a duplicate too)."""
+    visible = WorkOrder.objects.visible_to(user)
+    flagged = DuplicateFlag.objects.filter(
+        status=DuplicateFlag.Status.OPEN,
+        candidate__status__in=WorkOrder.OPEN_STATES,
+        candidate__in=visible.values("pk"),
+    ).values("order_id")
+    return visible.filter(status__in=WorkOrder.OPEN_STATES, pk__in=flagged)
+
+
 def duplicate_flags_for(*, user, orders) -> dict[int, list[DuplicateFlag]]:
     """Open 疑似重复 flags of the given orders whose candidate is still open and visible to
     the user, best first, by order id (one query)."""

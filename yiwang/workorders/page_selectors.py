@@ -106,6 +106,7 @@ def department_inbox(*, user, sla: str = "") -> dict:
 
 BOARD_TABS = {
     "triage": "待分拣",
+    "duplicates": "疑似重复",
     "overdue": "超期/预警",
     "verify": "待核查",
     "extension": "延期审批",
@@ -119,6 +120,7 @@ def dispatch_board(*, user, tab: str) -> dict:
     visible = _orders(user)
     queues = {
         "triage": visible.filter(status=S.TRIAGE).order_by("reported_at", "id"),
+        "duplicates": _flagged_orders(user, visible).order_by("reported_at", "id"),
         "overdue": visible.filter(
             sla_q(WorkOrder.Sla.RED, now) | sla_q(WorkOrder.Sla.YELLOW, now),
             status__in=WorkOrder.CLOCK_STATES,
@@ -146,6 +148,15 @@ def dispatch_board(*, user, tab: str) -> dict:
                 None,
             )
     return {"tab": tab, "orders": orders, "counts": counts}
+
+
+def _flagged_orders(user, visible):
+    """疑似重复 queue (triage app; empty without it)."""
+    if not apps.is_installed("yiwang.triage"):
+        return visible.none()
+    from yiwang.triage.selectors import flagged_orders
+
+    return flagged_orders(user=user)
 
 
 def triage_aids(*, user, orders) -> None:

@@ -4,7 +4,7 @@
     /wo/mine/                       我的工单 (reported or followed), 待评价 highlighted
     /wo/grid/                       本网格工单 (网格员)
     /wo/inbox/                      部门待办 (主办 with SLA colours, 协办任务, 待核查)
-    /wo/dispatch/?tab=              指挥调度台 (待分拣 with 智能分拣 suggestions and 疑似重复,
+    /wo/dispatch/?tab=              指挥调度台 (待分拣 with 智能分拣 suggestions, 疑似重复 (any open state),
                                     超期/预警, 待核查, 延期审批, 督办中; 热点预警 panel)
     /wo/duplicates/<flag>/dismiss/  POST 非重复 (dismiss a 疑似重复 flag)
     /wo/<id>/                       工单详情: map, photos, timeline, the user's actions
@@ -328,8 +328,9 @@ def dispatch(request):
     board["tabs"] = [(k, v, board["counts"][k]) for k, v in page_selectors.BOARD_TABS.items()]
     board["dispatcher"] = sv._is_dispatcher(request.user)
     board["hotspots"] = page_selectors.hotspot_warnings(user=request.user)
-    if board["tab"] == "triage" and board["orders"]:
+    if board["tab"] in ("triage", "duplicates") and board["orders"]:
         page_selectors.triage_aids(user=request.user, orders=board["orders"])
+    if board["tab"] == "triage" and board["orders"]:
         quick = ACTIONS["dispatch"][0](auto_id=False, prefix="dispatch")
         quick.fields["category"].widget.attrs["aria-label"] = "事项分类"
         quick.fields["department"].widget.attrs["aria-label"] = "主办部门"

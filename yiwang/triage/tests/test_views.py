@@ -87,6 +87,27 @@ def test_duplicates_beside_the_order_merge_and_dismiss(board, report, unsure):
     assert DuplicateFlag.objects.get(order=twin).status == DuplicateFlag.Status.MERGED
 
 
+def test_dispatched_duplicates_have_their_own_queue(board, report):
+    """An order dispatched automatically is never in 待分拣; its flag shows in 疑似重复."""
+    master = report(description=TEXT, category="06010")
+    twin = report(description=TEXT + "！", category="06010", lat=IN_A[1] + 0.0003)
+    lone = report(description="路灯不亮，晚上很黑", category="06010", lat=IN_A[1] + 0.0006)
+    assert twin.status == WorkOrder.Status.DISPATCHED
+    assert f'data-candidate="{master.code}"' not in page(board)
+    response = board.get("/wo/dispatch/?tab=duplicates")
+    html = response.content.decode()
+    assert response.status_code == 200 and "疑似重复 <span class=\"badge\">1</span>" in html
+    assert f'data-order="{twin.code}"' in html and f'data-candidate="{master.code}"' in html
+    assert f'data-order="{lone.code}"' not in html and ">合并<" in html
+    response = board.post(
+        reverse("workorders:action", args=[twin.pk, "merge"]),
+        {"merge-version": twin.version, "merge-into": master.code, "next": BOARD},
+    )
+    assert response.status_code == 302 and fresh(twin).status == WorkOrder.Status.MERGED
+    html = board.get("/wo/dispatch/?tab=duplicates").content.decode()
+    assert f'data-order="{twin.code}"' not in html
+
+
 def test_dismiss_and_dismiss_again(board, report, unsure):
     report(description=TEXT, category=None)
     twin = report(description=TEXT, category=None)
