@@ -33,6 +33,7 @@ from yiwang.accounts.models import Role
 from yiwang.accounts.scope import data_scope
 from yiwang.core.audit import acting_user, audit_record
 from yiwang.core.errors import Conflict, Forbidden, NotFound
+from yiwang.core.statements import insert_rows
 from yiwang.triage.models import DuplicateFlag
 from yiwang.triage.similarity import similarities
 from yiwang.workorders.errors import WorkOrderErrorCode as Code
@@ -134,11 +135,16 @@ def likely_duplicates(*, description: str, lon, lat, reported_at) -> list[tuple]
 def duplicate_flags_create(order: WorkOrder, found: list[tuple]) -> list[DuplicateFlag]:
     """Store `found` (from :func:`likely_duplicates`) as the new order's flags, in the creating
     transaction."""
-    return DuplicateFlag.objects.bulk_create(
-        DuplicateFlag(
-            order=order, candidate_id=pk, similarity=round(score, 4), distance_m=round(metres, 1)
-        )
-        for pk, score, metres in found
+    return insert_rows(
+        [
+            DuplicateFlag(
+                order=order,
+                candidate_id=pk,
+                similarity=round(score, 4),
+                distance_m=round(metres, 1),
+            )
+            for pk, score, metres in found
+        ]
     )
 
 

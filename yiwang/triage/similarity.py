@@ -39,7 +39,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
 NGRAM_RANGE = (2, 3)
 DEFAULT_THRESHOLD = 0.5
@@ -57,6 +56,9 @@ def _vectors(texts: Sequence[str]):
     docs = [normalize(t) for t in texts]
     # Texts of one character have no 2-gram: fall back to the character itself.
     docs = [d if len(d) != 1 else d + "\x00" for d in docs]
+    # imported here: the intake path (`similarities`) is pure Python and need not load sklearn
+    from sklearn.feature_extraction.text import CountVectorizer
+
     vec = CountVectorizer(analyzer="char", ngram_range=NGRAM_RANGE, dtype=np.float64)
     try:
         x = vec.fit_transform(docs)

@@ -57,7 +57,7 @@ from yiwang.core.errors import (
     ValidationFailed,
     check_version,
 )
-from yiwang.core.statements import insert_row
+from yiwang.core.statements import insert_row, insert_rows
 from yiwang.core.validators import check_phone
 from yiwang.core.workdays import (
     CalendarUndefined,
@@ -896,8 +896,7 @@ def _create(
             note=TRIAGE_REASONS.get(reason, reason),
             data={"reason": reason},
         )
-    insert_row(report_event)
-    insert_row(route_event)
+    insert_rows([report_event, route_event])
     if photos:
         _store_photos(
             order, photos, kind=WorkOrderPhoto.Kind.REPORT, actor=actor, event=report_event
