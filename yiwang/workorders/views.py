@@ -4,8 +4,8 @@
     /wo/mine/                       我的工单 (reported or followed), 待评价 highlighted
     /wo/grid/                       本网格工单 (网格员)
     /wo/inbox/                      部门待办 (主办 with SLA colours, 协办任务, 待核查)
-    /wo/dispatch/?tab=              指挥调度台 (待分拣 with 智能分拣 suggestions, 疑似重复 (any open state),
-                                    超期/预警, 待核查, 延期审批, 督办中; 热点预警 panel)
+    /wo/dispatch/?tab=              指挥调度台 (待分拣 with 智能分拣 suggestions, 疑似重复 in any
+                                    open state, 超期/预警, 待核查, 延期审批, 督办中; 热点预警 panel)
     /wo/duplicates/<flag>/dismiss/  POST 非重复 (dismiss a 疑似重复 flag)
     /wo/<id>/                       工单详情: map, photos, timeline, the user's actions
     /wo/<id>/<action>/              POST one action (form with `version`)
