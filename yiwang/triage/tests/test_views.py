@@ -96,7 +96,7 @@ def test_dispatched_duplicates_have_their_own_queue(board, report):
     assert f'data-candidate="{master.code}"' not in page(board)
     response = board.get("/wo/dispatch/?tab=duplicates")
     html = response.content.decode()
-    assert response.status_code == 200 and "疑似重复 <span class=\"badge\">1</span>" in html
+    assert response.status_code == 200 and '疑似重复 <span class="badge">1</span>' in html
     assert f'data-order="{twin.code}"' in html and f'data-candidate="{master.code}"' in html
     assert f'data-order="{lone.code}"' not in html and ">合并<" in html
     response = board.post(
