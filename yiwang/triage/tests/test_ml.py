@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import random
@@ -14,6 +15,7 @@ import pytest
 
 from yiwang.triage.classifier import (
     FORMAT_VERSION,
+    THRESHOLD_Z,
     ModelFormatError,
     TextClassifier,
     TriageInputError,
@@ -21,7 +23,9 @@ from yiwang.triage.classifier import (
     evaluate,
     is_segmented,
     read_labelled_csv,
+    title_and_tokens,
     tokenize,
+    wilson_lower_bound,
 )
 from yiwang.triage.hotspots import check_hotspot, warning_threshold
 from yiwang.triage.similarity import (
@@ -106,16 +110,70 @@ def test_save_load_round_trip_gives_identical_predictions(tiny_model, tmp_path):
     assert set(loaded.info_["versions"]) >= {"numpy", "scipy", "scikit-learn", "jieba"}
 
 
-def test_head_block_is_weighted_and_other_blocks_are_unit_length(tiny_model):
+def test_title_blocks_are_weighted_and_other_blocks_are_unit_length(tiny_model):
     f = tiny_model.featurizer
     x = f.transform(["噪音 扰民 附近 居民", "学校 招生 老师 补课"]).toarray()
-    n_words, n_chars = len(f.words.vocab), len(f.chars.keys)
-    blocks = [x[:, :n_words], x[:, n_words : n_words + n_chars], x[:, n_words + n_chars :]]
-    norms = [np.linalg.norm(b, axis=1) for b in blocks]
+    sizes = [len(f.words.vocab), len(f.chars.keys), len(f.head.keys), len(f.head_words.vocab)]
+    ends = np.cumsum([0, *sizes])
+    assert ends[-1] == x.shape[1] == f.n_features
+    norms = [np.linalg.norm(x[:, a:b], axis=1) for a, b in itertools.pairwise(ends)]
     np.testing.assert_allclose(norms[0], 1.0)
     np.testing.assert_allclose(norms[1], 1.0)
     np.testing.assert_allclose(norms[2], f.head_weight)
-    assert f.head_weight == 0.7
+    np.testing.assert_allclose(norms[3], f.head_word_weight)
+    assert (f.head_weight, f.head_word_weight) == (0.7, 0.5)
+
+
+def test_title_is_the_text_before_the_first_break():
+    seg = "市四 医院 退休职工 工资 问题      \u3000 \u3000 医院 退休职工 反映 工资"
+    assert title_and_tokens(seg) == (
+        ["市四", "医院", "退休职工", "工资", "问题"],
+        ["市四", "医院", "退休职工", "工资", "问题", "医院", "退休职工", "反映", "工资"],
+    )
+    title, toks = title_and_tokens("小区噪音扰民\n晚上十点以后广场舞音响太大，影响休息。")
+    assert title == ["小区", "噪音", "扰民"] and "音响" in toks
+    # No break (or a "title" longer than 30 tokens): the first head_tokens tokens.
+    plain = " ".join(f"词{i}" for i in range(40))
+    assert title_and_tokens(plain, head_tokens=12)[0] == [f"词{i}" for i in range(12)]
+    long_title = plain + "   正文 内容"
+    assert title_and_tokens(long_title, head_tokens=12)[0] == [f"词{i}" for i in range(12)]
+    # Pre-segmented text keeps its segmentation in both parts, even a one-word title.
+    assert title_and_tokens("退休职工工资福利   医院 退休职工")[0] == ["退休职工工资福利"]
+
+
+def test_stacked_models_collapse_into_one_linear_model(tiny_model):
+    """predict_proba (one weight matrix) equals the stacker applied to both models' decisions."""
+    from yiwang.triage.classifier import _softmax, fit_stacker
+
+    texts, labels = synthetic()
+    y = np.searchsorted(np.array(tiny_model.classes_), np.array(labels))
+    x = tiny_model.featurizer.transform(texts)
+    parts = tiny_model._fit_models(x, y, 3)
+    rng = np.random.default_rng(0)
+    decisions = [x @ W.T + b + rng.normal(0, 0.3, (len(y), 3)) for W, b in parts]
+    mix, bias = fit_stacker(decisions, y, 3)
+    from sklearn.linear_model import LogisticRegression
+
+    ref = LogisticRegression(C=1.0, max_iter=2000).fit(np.hstack(decisions), y)
+    logits = sum(d @ a.T for d, a in zip(decisions, mix, strict=True)) + bias
+    np.testing.assert_allclose(_softmax(logits), ref.predict_proba(np.hstack(decisions)), atol=1e-9)
+    # The saved weights are that composition: softmax(x W + b) over the final models.
+    W = sum(a @ Wm for a, (Wm, _) in zip(mix, parts, strict=True))
+    b = sum(a @ bm for a, (_, bm) in zip(mix, parts, strict=True)) + bias
+    direct = _softmax(
+        sum((x @ Wm.T + bm) @ a.T for a, (Wm, bm) in zip(mix, parts, strict=True)) + bias
+    )
+    np.testing.assert_allclose(_softmax(x @ W.T + b), direct, atol=1e-9)
+
+
+def test_binary_problem_gives_two_column_probabilities():
+    texts, labels = synthetic(12, seed=4)
+    keep = [i for i, lab in enumerate(labels) if lab != "教育文体"]
+    model = TextClassifier(cv=2).fit([texts[i] for i in keep], [labels[i] for i in keep])
+    probs = model.predict_proba(["工厂 排污 河道 污染", "公交 线路 道路 拥堵"])
+    assert probs.shape == (2, 2)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert model.predict(["工厂 排污 河道 污染", "公交 线路 道路 拥堵"]) == ["环境保护", "交通运输"]
 
 
 def test_balanced_weights_change_the_model():
@@ -124,7 +182,14 @@ def test_balanced_weights_change_the_model():
     balanced = TextClassifier(cv=2).fit(texts, labels)
     plain = TextClassifier(cv=2, balanced=False).fit(texts, labels)
     small = balanced.classes_.index("环境保护")
-    assert balanced.intercept_[small] > plain.intercept_[small]
+    x = balanced.featurizer.transform(texts)
+    y = np.searchsorted(np.array(balanced.classes_), np.array(labels))
+    # Both base models (SVM, NB-SVM) give the small class a higher intercept when balanced.
+    for (_, b_bal), (_, b_plain) in zip(
+        balanced._fit_models(x, y, 3), plain._fit_models(x, y, 3), strict=True
+    ):
+        assert b_bal[small] > b_plain[small]
+    assert not np.allclose(balanced.coef_, plain.coef_)
 
 
 def _rewrite_header(src: Path, dst: Path, **changes) -> None:
@@ -236,16 +301,54 @@ def test_tokenize_treats_raw_and_segmented_text_alike():
     assert "施工" in raw and "，" not in raw and "！" not in raw
 
 
-def test_choose_threshold():
-    # 10 predictions, sorted by probability: the two least confident are wrong.
+def test_choose_threshold_on_the_bare_share():
+    # z=0: the measured share itself. 10 predictions, the two least confident are wrong.
     pairs = [(0.99, True), (0.95, True), (0.9, True), (0.85, True), (0.8, True)]
     pairs += [(0.75, True), (0.7, True), (0.65, True), (0.6, False), (0.55, False)]
-    assert choose_threshold(pairs, 0.98) == 0.65
-    assert choose_threshold(pairs, 0.8) == 0.55  # 8/10 right at >= 0.55
-    assert choose_threshold([(0.9, False), (0.8, True)], 0.98) is None
-    assert choose_threshold([], 0.98) is None
+    assert choose_threshold(pairs, 0.98, z=0) == 0.65
+    assert choose_threshold(pairs, 0.8, z=0) == 0.55  # 8/10 right at >= 0.55
+    assert choose_threshold([(0.9, False), (0.8, True)], 0.98, z=0) is None
+    assert choose_threshold([], 0.98, z=0) is None
     # Ties are cut together: 0.9 holds one wrong and one right prediction.
-    assert choose_threshold([(0.95, True), (0.9, True), (0.9, False)], 0.98) == 0.95
+    assert choose_threshold([(0.95, True), (0.9, True), (0.9, False)], 0.98, z=0) == 0.95
+
+
+def test_wilson_lower_bound():
+    assert wilson_lower_bound(0, 10) == pytest.approx(0.0, abs=1e-12)
+    # 100 of 100 right: n / (n + z^2).
+    assert wilson_lower_bound(100, 100) == pytest.approx(100 / (100 + THRESHOLD_Z**2))
+    # Same as scipy's Wilson interval (81 of 100 right, 95 % two-sided: z = 1.96).
+    from scipy.stats import binomtest
+
+    ref = binomtest(81, 100).proportion_ci(confidence_level=0.95, method="wilson").low
+    assert wilson_lower_bound(81, 100, z=1.959964) == pytest.approx(ref, abs=1e-6)
+    assert wilson_lower_bound(50, 100, z=0) == pytest.approx(0.5)
+    assert wilson_lower_bound(990, 1000) > wilson_lower_bound(99, 100)
+
+
+def test_choose_threshold_asks_for_evidence():
+    """The default rule wants the Wilson lower bound (one-sided 90 %) of the precision above the
+    threshold to reach the target, so it cuts lower than the bare share, and not at all
+    when there are too few predictions to tell."""
+    # 100 right predictions, all sure; below them, 1 wrong in every 100 (precision 0.99).
+    pairs = [(1.0 - i * 1e-4, True) for i in range(100)]
+    pairs += [(0.9 - i * 1e-4, i % 100 != 50) for i in range(900)]
+    pairs += [(0.5 - i * 1e-4, i % 5 != 0) for i in range(200)]  # then 80 % right
+    bare = choose_threshold(pairs, 0.98, z=0)
+    strict = choose_threshold(pairs, 0.98)
+    assert bare is not None and strict is not None and strict > bare
+    top = np.array([p for p, _ in pairs])
+    ok = np.array([c for _, c in pairs])
+    above = top >= strict
+    assert wilson_lower_bound(ok[above].sum(), above.sum()) >= 0.98
+    # Precision 1.0 on 60 predictions: bound 60 / (60 + z^2) = 0.973 < 0.98, not enough
+    # evidence; on 100: 0.984.
+    assert choose_threshold([(0.99, True)] * 60, 0.98) is None
+    assert choose_threshold([(0.99, True)] * 100, 0.98) == 0.99
+    assert choose_threshold([(0.99, True)] * 100, 0.98, z=1.645) is None  # 95 %: 0.974
+    # A dip still stops the search, even if the bound recovers below it.
+    dip = [(0.99, True)] * 200 + [(0.9, False)] * 10 + [(0.8, True)] * 5000
+    assert choose_threshold(dip, 0.98) == 0.99
 
 
 def test_evaluate_returns_the_documented_keys():
