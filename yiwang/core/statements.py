@@ -3,7 +3,7 @@
 Each report (上报) and each transition writes a few rows that always have the same shape: the
 new record (a work order, an application, a timeline event, an audit row) and the
 compare-and-set update of a versioned row. Django compiles such a statement anew on every call;
-for a 30-column work order that Python work (0.3–0.6 ms on the project's build machine) costs
+for a 49-column work order that Python work (0.3–0.6 ms on the project's build machine) costs
 more than SQLite takes to run it. Here the SQL text is built once per model (and column list)
 and database, and each call only converts the values (`Field.pre_save` and
 `Field.get_db_prep_save`, exactly as `Model.save` does) and executes it through Django's
@@ -74,8 +74,9 @@ def insert_row(obj: Model) -> Model:
 
 
 def insert_rows(objs: list[Model]) -> list[Model]:
-    """INSERT new instances of one model in one statement and set their primary keys (in
-    the order given: RETURNING yields the rows in VALUES order, as `bulk_create` relies on)."""
+    """INSERT a few new instances of one model in one statement and set their primary keys
+    (in the order given: RETURNING yields the rows in VALUES order, as `bulk_create` relies
+    on). One compiled statement per row count, so not for bulk loads: use `bulk_create`."""
     if not objs:
         return objs
     model = type(objs[0])
