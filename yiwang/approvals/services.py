@@ -60,7 +60,7 @@ from yiwang.approvals.models import (
 from yiwang.approvals.permissions import _memberships, holds_step, is_clerk_of, streets_of
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed, check_version
-from yiwang.core.statements import insert_row
+from yiwang.core.statements import insert_rows
 from yiwang.core.workdays import CalendarUndefined, close_of_office, is_workday, local_tz
 
 A = Application
@@ -206,10 +206,7 @@ class _Recorder:
         )
 
     def flush(self):
-        if len(self.events) == 1:
-            insert_row(self.events[0])  # the usual case: one statement compiled once
-        elif self.events:
-            ApplicationEvent.objects.bulk_create(self.events)
+        insert_rows(self.events)
         self.events = []
 
 

@@ -77,29 +77,30 @@ def hotspot_list(
     return warnings
 
 
-def flagged_orders(*, user):
-    """The open orders visible to the user that have an open 疑似重复 flag whose candidate is
-    still open and visible: the dispatcher's 疑似重复 queue, whatever the order's state (an
-    order dispatched automatically may be a duplicate too)."""
-    visible = WorkOrder.objects.visible_to(user)
-    flagged = DuplicateFlag.objects.filter(
+def _open_flags(user):
+    """Open 疑似重复 flags whose candidate is still open and visible to the user."""
+    return DuplicateFlag.objects.filter(
         status=DuplicateFlag.Status.OPEN,
         candidate__status__in=WorkOrder.OPEN_STATES,
-        candidate__in=visible.values("pk"),
-    ).values("order_id")
-    return visible.filter(status__in=WorkOrder.OPEN_STATES, pk__in=flagged)
+        candidate__in=WorkOrder.objects.visible_to(user).values("pk"),
+    )
+
+
+def flagged_orders(*, user):
+    """The open orders visible to the user that have an open flag (:func:`_open_flags`): the
+    dispatcher's 疑似重复 queue, whatever the order's state (an order dispatched automatically
+    may be a duplicate too)."""
+    return WorkOrder.objects.visible_to(user).filter(
+        status__in=WorkOrder.OPEN_STATES, pk__in=_open_flags(user).values("order_id")
+    )
 
 
 def duplicate_flags_for(*, user, orders) -> dict[int, list[DuplicateFlag]]:
-    """Open 疑似重复 flags of the given orders whose candidate is still open and visible to
-    the user, best first, by order id (one query)."""
+    """Open flags (:func:`_open_flags`) of the given orders, best first, by order id (one
+    query)."""
     flags = (
-        DuplicateFlag.objects.filter(
-            order__in=[o.pk for o in orders],
-            status=DuplicateFlag.Status.OPEN,
-            candidate__status__in=WorkOrder.OPEN_STATES,
-            candidate__in=WorkOrder.objects.visible_to(user).values("pk"),
-        )
+        _open_flags(user)
+        .filter(order__in=[o.pk for o in orders])
         .select_related("candidate")
         .order_by("-similarity", "distance_m")
     )
