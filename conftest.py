@@ -22,16 +22,18 @@ def shared_data():
 @pytest.fixture(autouse=True)
 def fresh_reference_copies():
     """Each test starts without the per-process copies of reference data (grid index, rules
-    and categories, approvals catalogue): a copy built inside an earlier test's rolled-back
-    transaction may hold rows that no longer exist."""
+    and categories, approvals catalogue, holiday overrides): a copy built inside an earlier
+    test's rolled-back transaction may hold rows that no longer exist."""
     from yiwang.approvals import cache
+    from yiwang.core import workdays
     from yiwang.grids.locate import invalidate as invalidate_grids
     from yiwang.workorders import refdata
 
-    for invalidate in (invalidate_grids, refdata.invalidate, cache.invalidate):
+    copies = (invalidate_grids, refdata.invalidate, cache.invalidate, workdays.invalidate_cache)
+    for invalidate in copies:
         invalidate()
     yield
-    for invalidate in (invalidate_grids, refdata.invalidate, cache.invalidate):
+    for invalidate in copies:
         invalidate()
 
 

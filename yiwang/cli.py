@@ -1,11 +1,15 @@
 """The `yiwang` console command.
 
     yiwang demo [--port P] [--no-serve]   migrate, load the demo street, print logins, serve
-    yiwang serve [--port P] [--host H]    serve whatever database DATABASE_URL names
+    yiwang serve [--port P] [--host H]    serve whatever database DATABASE_URL names (and the
+                                          background worker beside it; --no-worker: not)
+    yiwang worker                         the background worker alone (django-q2, ORM broker)
     yiwang manage ...                     Django's manage.py
     yiwang bench NAME ...                 benchmarks (locate, intake, approvals, triage)
     yiwang import THING FILE ...          imports (grids, people, houses, entities, hotline, ...)
     yiwang export THING FILE ...          exports
+    yiwang backup [FILE]                  copy of the whole database (SQLite online / pg_dump)
+    yiwang restore FILE [--force]         restore a backup into an empty database
     yiwang sla-sweep | triage ... | ...   any other management command, '-' read as '_'
 
 Every sub-command is a Django management command; this file only translates names.

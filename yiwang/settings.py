@@ -1,9 +1,11 @@
 """One settings module, configured from environment variables (see README: 环境变量)."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -20,25 +22,68 @@ def env_bool(name: str, default: bool) -> bool:
 DEBUG = env_bool("DEBUG", True)
 PRODUCTION = not DEBUG
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
+# Development and tests only: fixed, public keys. Production refuses them (and weak ones).
+DEV_SECRET_KEY = "yiwang-development-only-secret-key-do-not-use-in-production"
+DEV_FIELD_KEY = "eWl3YW5nLWRldi1vbmx5LWZpZWxkLWtleS0wMDAwMDA="
+
+
+def _check_secret_key(key: str) -> None:
+    """Production refuses a missing, short, low-variety or published SECRET_KEY."""
+    if not key:
         raise ImproperlyConfigured(
             "生产环境必须设置 SECRET_KEY (SECRET_KEY is required when DEBUG=0)"
         )
-    SECRET_KEY = "yiwang-development-only-secret-key-do-not-use-in-production"
+    if key == DEV_SECRET_KEY or key.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            "生产环境不能使用公开的开发密钥作为 SECRET_KEY。 SECRET_KEY is a published key."
+        )
+    if len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            "生产环境的 SECRET_KEY 太弱（至少 50 个字符、5 种以上不同字符），生成方法见 README。"
+            " SECRET_KEY is too weak when DEBUG=0."
+        )
 
-# Field-level encryption of personal data (身份证号、手机号) at rest. A Fernet key, or several
-# separated by commas (the first encrypts, all decrypt: key rotation).
-YIWANG_FIELD_KEY = os.environ.get("YIWANG_FIELD_KEY", "")
-if not YIWANG_FIELD_KEY:
-    if PRODUCTION:
+
+def _check_field_key(keyspec: str) -> None:
+    """Production refuses a missing, malformed or published YIWANG_FIELD_KEY (any of them)."""
+    if not keyspec:
         raise ImproperlyConfigured(
             "生产环境必须设置 YIWANG_FIELD_KEY (个人信息加密密钥)；生成方法见 README。"
             " YIWANG_FIELD_KEY is required when DEBUG=0."
         )
-    # Development and tests only: a fixed, public key. Data encrypted with it is not protected.
-    YIWANG_FIELD_KEY = "eWl3YW5nLWRldi1vbmx5LWZpZWxkLWtleS0wMDAwMDA="
+    import base64
+    import binascii
+
+    for key in (k.strip() for k in keyspec.split(",") if k.strip()):
+        if key == DEV_FIELD_KEY:
+            raise ImproperlyConfigured(
+                "生产环境不能使用公开的开发密钥作为 YIWANG_FIELD_KEY。"
+                " YIWANG_FIELD_KEY is the published development key."
+            )
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32 or len(set(raw)) < 16:
+            raise ImproperlyConfigured(
+                "YIWANG_FIELD_KEY 不是有效或足够随机的 Fernet 密钥（32 字节，urlsafe base64）。"
+                " YIWANG_FIELD_KEY is not a strong Fernet key."
+            )
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if PRODUCTION:
+    _check_secret_key(SECRET_KEY)
+elif not SECRET_KEY:
+    SECRET_KEY = DEV_SECRET_KEY
+
+# Field-level encryption of personal data (身份证号、手机号) at rest. A Fernet key, or several
+# separated by commas (the first encrypts, all decrypt: key rotation).
+YIWANG_FIELD_KEY = os.environ.get("YIWANG_FIELD_KEY", "")
+if PRODUCTION:
+    _check_field_key(YIWANG_FIELD_KEY)
+elif not YIWANG_FIELD_KEY:
+    YIWANG_FIELD_KEY = DEV_FIELD_KEY
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -61,15 +106,37 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "axes",
+    "django_q",
     "yiwang.core",
     "yiwang.accounts",
+    "yiwang.notifications",
     "yiwang.grids",
     "yiwang.basedata",
     "yiwang.workorders",
     "yiwang.triage",
     "yiwang.approvals",
+    "yiwang.enforcement",
+    "yiwang.fieldwork",
+    "yiwang.party",
+    "yiwang.economy",
+    "yiwang.command",
     "yiwang.integrations",
 ]
+
+# The background worker (yiwang worker, started beside gunicorn by yiwang serve): django-q2 with
+# the database as its broker, no Redis (see yiwang/command/README.md for why django-q2).
+Q_CLUSTER = {
+    "name": "yiwang",
+    "orm": "default",  # the database is the broker: no Redis
+    "workers": int(os.environ.get("YIWANG_WORKER_PROCESSES", 2)),
+    "timeout": 600,  # seconds a job may run
+    "retry": 900,  # must exceed timeout
+    "max_attempts": 1,  # periodic jobs run again next minute anyway
+    "catch_up": False,  # after downtime run each schedule once, not once per missed slot
+    "ack_failures": True,
+    "save_limit": 1000,
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -82,6 +149,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "yiwang.core.middleware.ChineseErrorPagesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "yiwang.accounts.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
@@ -104,25 +180,25 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# SQLite, however it is named (the default file or DATABASE_URL=sqlite:///…): WAL lets readers
+# go on while one writer writes; IMMEDIATE takes the write lock at BEGIN so two writers queue
+# (busy_timeout) instead of failing with "database is locked" or turning a version race into
+# a 500.
+SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+        "PRAGMA busy_timeout=10000;PRAGMA foreign_keys=ON;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
     DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": Path.cwd() / "yiwang.sqlite3",
-            "OPTIONS": {
-                # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
-                # at BEGIN so two writers queue instead of failing with "database is locked".
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
-                    "PRAGMA busy_timeout=10000;PRAGMA foreign_keys=ON;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-            },
-        }
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": Path.cwd() / "yiwang.sqlite3"}
     }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
     DATABASES["default"].setdefault("TEST", {"NAME": ""})
     # The KPI indexes' INCLUDE columns only matter on PostgreSQL; SQLite ignores them.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -199,17 +275,41 @@ YIWANG_TRIAGE_DUPLICATE_SIMILARITY = float(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "yiwang.accounts.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies: bounded in size and depth, no NUL or lone surrogates (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "yiwang.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "yiwang.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "yiwang.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per client address (the token endpoint); django-axes adds the per-account lockout.
+    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("YIWANG_LOGIN_RATE", "20/min")},
 }
+
+# Sign-in (accounts): API tokens expire after this many hours; a password change, logout or
+# the sessions page (/accounts/sessions/) ends them sooner.
+YIWANG_TOKEN_TTL_HOURS = float(os.environ.get("YIWANG_TOKEN_TTL_HOURS", 24 * 7))
+# django-axes: this many failed logins for one user name from one address lock it for
+# AXES_COOLOFF_TIME; a success resets the count. Failures are also in the audit log.
+AXES_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=float(os.environ.get("YIWANG_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "yiwang.accounts.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Exact search of people by ID number or phone (PII roles only, audited): searches per user
+# and hour, counted in the audit log so that the limit holds across processes.
+YIWANG_PII_SEARCHES_PER_HOUR = int(os.environ.get("YIWANG_PII_SEARCHES_PER_HOUR", 30))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "yiwang 一网 API",
@@ -227,6 +327,37 @@ LOGGING = {
     "loggers": {"yiwang": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }
 
+# Content Security Policy (django-csp): scripts, styles and fonts only from our own static
+# files (Leaflet, ECharts and htmx come from node_modules through /static/vendor/); an inline
+# script needs `nonce="{{ request.csp_nonce }}"`. Map tiles, when configured, from their host.
+_TILE_ORIGIN = "/".join(YIWANG_TILE_URL.split("/")[:3]) if "://" in YIWANG_TILE_URL else ""
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+# Enforced in production; report-only in development (DEBUG=1), so a page that breaks the
+# policy shows it in the browser console first. YIWANG_CSP_ENFORCE=1 enforces it anywhere.
+if PRODUCTION or env_bool("YIWANG_CSP_ENFORCE", False):
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    # HTTPS only: redirect plain HTTP, and tell browsers never to use it (HSTS).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # Behind a TLS-terminating proxy (nginx): trust its X-Forwarded-Proto header.
+    if env_bool("YIWANG_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -42,5 +42,7 @@ urlpatterns = [
     *page_patterns,
 ]
 
+handler400 = "yiwang.core.api.json_400"
+handler403 = "yiwang.core.api.json_403"
 handler404 = "yiwang.core.api.json_404"
 handler500 = "yiwang.core.api.json_500"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from yiwang.accounts.models import Membership, OrgUnit, User
+from yiwang.accounts.models import LoginSession, Membership, OrgUnit, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,3 +32,21 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role",)
     search_fields = ("user__username", "user__display_name", "org_unit__name")
     autocomplete_fields = ("user", "org_unit")
+
+
+@admin.register(LoginSession)
+class LoginSessionAdmin(admin.ModelAdmin):
+    """Sign-ins, read-only: a user ends their own on /accounts/sessions/; a password reset
+    here ends every token of that user."""
+
+    list_display = ("user", "kind", "key_prefix", "created_at", "expires_at", "revoked_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "user__display_name")
+    readonly_fields = [f.name for f in LoginSession._meta.fields if f.name != "key_digest"]
+    exclude = ("key_digest",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from yiwang.core.pii import HashedEncryptedTextField
+
 
 class Role(models.TextChoices):
     """The roles of design.md. A user holds a role in an org unit through a Membership."""
@@ -31,7 +33,14 @@ class User(AbstractUser):
     """Custom user from the first migration. `display_name` is the Chinese name shown in pages."""
 
     display_name = models.CharField("姓名", max_length=50, blank=True)
-    phone = models.CharField("电话", max_length=20, blank=True)
+    # Encrypted at rest like every other phone; `filter(phone=…)` still works (keyed hash).
+    phone = HashedEncryptedTextField(
+        "电话",
+        blank=True,
+        hash_field="phone_hash",
+        normalizer="yiwang.core.validators.normalize_phone",
+    )
+    phone_hash = models.CharField("电话索引", max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "用户"
@@ -39,6 +48,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # The lookup hash is written beside the phone, also by `save(update_fields=["phone"])`.
+        if update_fields is not None and "phone" in update_fields:
+            update_fields = {*update_fields, "phone_hash"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def roles(self) -> set[str]:
         cached = getattr(self, "_roles_cache", None)
@@ -146,3 +161,47 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.org_unit} · {self.get_role_display()}"
+
+
+class LoginSession(models.Model):
+    """One sign-in (登录会话): an API token or a browser session, which the user can see and end.
+
+    API tokens are stored as a SHA-256 digest (the key is shown once, at login), expire after
+    `YIWANG_TOKEN_TTL_HOURS`, and carry the user's session auth hash at issue: a password change
+    changes that hash, so every token issued before it stops working at once.
+    """
+
+    class Kind(models.TextChoices):
+        TOKEN = "token", "API 令牌"
+        BROWSER = "browser", "浏览器"
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    key_digest = models.CharField("令牌摘要", max_length=64, blank=True, db_index=True)
+    key_prefix = models.CharField("令牌前缀", max_length=8, blank=True)
+    session_key = models.CharField("浏览器会话", max_length=40, blank=True, db_index=True)
+    auth_hash = models.CharField("签发时的密码指纹", max_length=128, blank=True)
+    created_at = models.DateTimeField("登录时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("注销时间", null=True, blank=True)
+    revoked_reason = models.CharField("注销原因", max_length=30, blank=True)
+    user_agent = models.CharField("客户端", max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录会话"
+        verbose_name_plural = "登录会话"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="loginsession_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -15,6 +15,10 @@ from django.db.models import Q
 
 from yiwang.accounts.models import REGION_WIDE_ROLES, OrgUnit, Role
 
+# Roles whose org unit widens what they see (their community, department or street); a
+# resident's membership only says where they live.
+UNIT_SCOPED_ROLES = frozenset(Role.values) - {Role.RESIDENT}
+
 
 @dataclass(frozen=True)
 class DataScope:
@@ -55,6 +59,10 @@ def data_scope(user) -> DataScope:
     prefixes, departments = set(), set()
     for m in memberships:
         unit = m.org_unit
+        if m.role not in UNIT_SCOPED_ROLES:
+            # A resident attached to a community or department sees only their own rows: scope
+            # comes from the role and the unit together, never from the unit alone.
+            continue
         if unit.kind == OrgUnit.Kind.DEPARTMENT:
             departments.add(unit.pk)
             if m.role in REGION_WIDE_ROLES:
@@ -105,5 +113,5 @@ def access_or_404(queryset, *, user, message: str = "未找到。", **lookup):
 
     try:
         return queryset.visible_to(user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound(message)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(message)  # OverflowError: an id beyond what the database holds

@@ -11,9 +11,11 @@ from yiwang.approvals.models import (
     BundleItem,
     CenterPolicy,
     ItemMaterial,
+    Paper,
     Rating,
     Rectification,
     RectificationFollowUp,
+    ResultDocument,
     ServiceItem,
     StepDefinition,
     StepFlow,
@@ -173,3 +175,17 @@ class RectificationAdmin(ReadOnlyAdmin):
     list_display = ("application", "department", "state", "deadline", "closed_at", "outcome")
     list_filter = ("state", "outcome", "department")
     inlines = [FollowUpInline]
+
+
+@admin.register(Paper)
+class PaperAdmin(ReadOnlyAdmin):
+    list_display = ("number", "kind", "application", "issued_at", "issued_by")
+    list_filter = ("kind", "year")
+    search_fields = ("number", "application__number")
+
+
+@admin.register(ResultDocument)
+class ResultDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("number", "name", "application", "issued_at")
+    list_filter = ("year",)
+    search_fields = ("number", "name", "application__number")

@@ -25,9 +25,9 @@ import json
 
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +38,7 @@ from yiwang.approvals.models import Application, ApplicationStep, Status
 from yiwang.approvals.xlsx import catalogue_to_xlsx
 from yiwang.core.api import parse_bool
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.parsers import JSONObjectParser
 from yiwang.core.pii import mask_id_number, mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -241,6 +242,33 @@ def application_json(app: Application, *, user, detail: bool = False) -> dict:
         if rating
         else None
     )
+    out["missing_materials"] = [
+        {**g, "received_at": _dt(g["received_at"])} for g in selectors.gaps_with_progress(app)
+    ]
+    out["papers"] = [
+        {
+            "id": p.pk,
+            "kind": p.kind,
+            "label": p.get_kind_display(),
+            "number": p.number,
+            "application": p.application.number,
+            "issued_at": _dt(p.issued_at),
+            "url": f"/approvals/applications/{app.pk}/papers/{p.pk}.pdf",
+        }
+        for p in selectors.papers_of(app)
+    ]
+    out["results"] = [
+        {
+            "id": r.pk,
+            "name": r.name,
+            "number": r.number,
+            "application": r.application.number,
+            "item": r.data.get("item", ""),
+            "issued_at": _dt(r.issued_at),
+            "url": f"/approvals/applications/{app.pk}/results/{r.pk}.pdf",
+        }
+        for r in selectors.results_of(user=user, application=app)
+    ]
     out["allowed_actions"] = selectors.allowed_actions(user=user, application=app)
     return out
 
@@ -399,8 +427,27 @@ def _multipart_materials(request) -> list[services.MaterialInput]:
     return out
 
 
+# The main fields of `application_json` (the list answers pages of these).
+APPLICATION_SUMMARY = inline_serializer(
+    "ApplicationSummary",
+    {
+        "id": serializers.IntegerField(),
+        "number": serializers.CharField(),
+        "kind": serializers.CharField(),
+        "title": serializers.CharField(),
+        "status": serializers.CharField(),
+        "status_label": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "channel": serializers.CharField(),
+        "submitted_at": serializers.DateTimeField(allow_null=True),
+        "deadline": serializers.DateTimeField(allow_null=True),
+    },
+    many=True,
+)
+
+
 class ApplicationListView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="approvals_applications_list",
@@ -411,7 +458,7 @@ class ApplicationListView(APIView):
             OpenApiParameter("top", bool),
             OpenApiParameter("q", str),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=APPLICATION_SUMMARY,
     )
     def get(self, request):
         from rest_framework.pagination import PageNumberPagination
@@ -469,6 +516,12 @@ class ActionInput(serializers.Serializer):
     method = serializers.CharField(required=False, allow_blank=True, default="")
     level = serializers.IntegerField(required=False)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    step = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="评价的环节：accept（窗口受理）、deliver（出件）或审查环节 id；差评据此转整改",
+    )
 
 
 def _act(action: str, user, app, d: dict, raw):
@@ -495,7 +548,9 @@ def _act(action: str, user, app, d: dict, raw):
             **common, method=d["method"], note=d["note"], visit=visit
         )
     if action == "rate":
-        return services.application_rate(**common, level=d.get("level"), comment=d["comment"])
+        return services.application_rate(
+            **common, level=d.get("level"), comment=d["comment"], step=d["step"] or None
+        )
     raise NotFound("未知操作。")
 
 
@@ -512,6 +567,8 @@ ACTIONS = [
 
 
 class ApplicationActionView(APIView):
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
+
     @extend_schema(
         operation_id="approvals_applications_action",
         request=ActionInput,
@@ -536,7 +593,7 @@ class MaterialInputSerializer(serializers.Serializer):
 
 
 class MaterialListView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     @extend_schema(operation_id="approvals_materials_list", responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
@@ -577,15 +634,29 @@ class MaterialListView(APIView):
         )
 
 
+# The content type each kind of material is served (and documented) with.
+MATERIAL_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "ofd": "application/ofd",
+}
+
+
 class MaterialFileView(APIView):
     @extend_schema(
         operation_id="approvals_materials_file",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, mime): OpenApiTypes.BINARY for mime in MATERIAL_TYPES.values()},
     )
     def get(self, request, pk, mid):
         material = selectors.material_get(user=request.user, application_id=pk, material_id=mid)
         name = material.original_name or material.file.name.rsplit("/", 1)[-1]
-        return FileResponse(material.file.open("rb"), as_attachment=True, filename=name)
+        return FileResponse(
+            material.file.open("rb"),
+            as_attachment=True,
+            filename=name,
+            content_type=MATERIAL_TYPES.get(material.content_type, "application/octet-stream"),
+        )
 
 
 class ReusableMaterialsView(APIView):
@@ -658,6 +729,8 @@ class RectificationInput(serializers.Serializer):
 
 
 class RectificationActionView(APIView):
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
+
     @extend_schema(
         operation_id="approvals_rectifications_action",
         request=RectificationInput,

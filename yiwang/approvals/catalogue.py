@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from yiwang.accounts.models import OrgUnit
-from yiwang.approvals import cache, conditions
+from yiwang.approvals import cache
 from yiwang.approvals.errors import ApprovalErrorCode as E
 from yiwang.approvals.models import (
     CHANNELS,
@@ -43,7 +43,7 @@ from yiwang.approvals.models import (
     StepFlow,
     StepRole,
 )
-from yiwang.core import validators
+from yiwang.core import conditions, validators
 from yiwang.core.audit import acting_user, audit_record
 from yiwang.core.errors import ValidationFailed
 
@@ -222,13 +222,29 @@ def clean_form(fields: list[dict], data) -> dict:
             continue
         problem, cleaned = _check_value(kind, value, f)
         if problem:
-            errors[name] = [f"“{label}”{problem}"]
+            errors[name] = [_field_problem(label, problem)]
         else:
             out[name] = cleaned
     if errors:
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(f"申请表有误：{first}。", code=E.INVALID_FORM, fields=errors)
     return out
+
+
+def _field_problem(label: str, problem: str) -> str:
+    """“身份证号”校验位错误 — one sentence, without the closing 。 (the caller adds one where it
+    ends a sentence) and without repeating a label the validator's message already starts with
+    (core.validators: 身份证号校验位错误。)."""
+    problem = problem.rstrip("。.")
+    for prefix in (label, label.removeprefix("申请人")):
+        if prefix and problem.startswith(prefix):
+            problem = problem[len(prefix) :]
+            break
+    for generic in ("身份证号", "电话号码", "统一社会信用代码"):
+        if problem.startswith(generic):
+            problem = problem[len(generic) :]
+            break
+    return f"“{label}”{problem.lstrip('：:')}"
 
 
 def _check_value(kind: str, value, f: dict):

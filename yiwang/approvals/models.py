@@ -435,6 +435,14 @@ class Application(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         "送达方式", max_length=12, choices=Delivery.choices, blank=True
     )
     delivery_note = models.CharField("送达说明", max_length=200, blank=True)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="出件人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     visits = models.PositiveSmallIntegerField("到现场次数", default=0)
     last_visit_on = models.DateField("最近到现场日期", null=True, blank=True)
     max_visits = models.PositiveSmallIntegerField("允许到现场次数", default=1)
@@ -700,6 +708,14 @@ class RatingLevel(models.IntegerChoices):
     VERY_DISSATISFIED = 1, "非常不满意"
 
 
+class RatedStage(models.TextChoices):
+    """The step a rating judges (一次一评): its 差评 goes to the unit that owns that step."""
+
+    ACCEPT = "accept", "窗口受理"
+    REVIEW = "review", "部门审查"
+    DELIVER = "deliver", "出件"
+
+
 class Rating(models.Model):
     """一事一评 / 一次一评: one rating per (top-level) application."""
 
@@ -712,6 +728,15 @@ class Rating(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="评价人", on_delete=models.PROTECT, related_name="+"
     )
     channel = models.CharField("评价渠道", max_length=10, default="online")
+    stage = models.CharField("所评环节", max_length=10, choices=RatedStage.choices, blank=True)
+    step = models.ForeignKey(
+        ApplicationStep,
+        verbose_name="所评审查环节",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("评价时间")
 
     class Meta:
@@ -816,3 +841,105 @@ class RectificationFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Printed papers (文书), result documents (办理结果) and uploads held for a resubmission
+# ---------------------------------------------------------------------------------------------
+
+
+class Paper(models.Model):
+    """A numbered paper the window issues (行政许可法 Art. 32: acceptance or refusal is given in
+    writing, sealed and dated). The content is a snapshot taken when it was issued, so a later
+    change of the application never changes a paper already handed out."""
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "受理通知书"
+        NOTICE = "notice", "一次性告知书"
+        REJECT = "reject", "不予受理决定书"
+        RECEIPT = "receipt", "出件回执"
+
+    application = models.ForeignKey(
+        Application, verbose_name="办件", on_delete=models.CASCADE, related_name="papers"
+    )
+    kind = models.CharField("文书类型", max_length=10, choices=Kind.choices)
+    series = models.CharField("编号序列", max_length=60)
+    year = models.PositiveSmallIntegerField("年度")
+    serial = models.PositiveIntegerField("序号")
+    number = models.CharField("文书编号", max_length=60)
+    issued_at = models.DateTimeField("出具时间")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="出具人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField("内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "文书"
+        verbose_name_plural = "文书"
+        ordering = ["application", "issued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "serial"], name="approvals_uniq_paper_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class ResultDocument(models.Model):
+    """A result of an approved item (办理结果: licence, certificate, decision), numbered per
+    street and year; the file is printed from it on request."""
+
+    application = models.ForeignKey(
+        Application, verbose_name="办件", on_delete=models.CASCADE, related_name="results"
+    )
+    name = models.CharField("结果名称", max_length=100)
+    series = models.CharField("编号序列", max_length=60)
+    year = models.PositiveSmallIntegerField("年度")
+    serial = models.PositiveIntegerField("序号")
+    number = models.CharField("证照编号", max_length=60)
+    issued_at = models.DateTimeField("核发时间")
+    data = models.JSONField("内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "办理结果"
+        verbose_name_plural = "办理结果"
+        ordering = ["application", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "serial"], name="approvals_uniq_result_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.number}"
+
+
+class HeldUpload(models.Model):
+    """A file that passed its checks on a form that was refused for another field: kept for
+    the person who uploaded it, so the corrected form goes in without uploading it again."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.SlugField("材料标识", max_length=60)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=10)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("摘要", max_length=64)
+    file = models.FileField("文件", upload_to="approvals/held/", max_length=200)
+    created_at = models.DateTimeField("上传时间", db_index=True)
+
+    class Meta:
+        verbose_name = "暂存材料"
+        verbose_name_plural = "暂存材料"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name

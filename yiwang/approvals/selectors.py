@@ -456,3 +456,120 @@ def approval_kpis(*, user, filters: dict | None = None) -> dict:
 
 def streets_for_choice() -> list[OrgUnit]:
     return list(OrgUnit.objects.filter(kind=OrgUnit.Kind.STREET, is_active=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Papers, results, 补正 progress, held uploads
+# ---------------------------------------------------------------------------------------------
+
+
+def _family_ids(application: Application) -> list[int]:
+    """The application and, for a 一件事, its sub-applications."""
+    ids = [application.pk]
+    if application.kind == A.Kind.BUNDLE:
+        ids += list(application.children.values_list("pk", flat=True))
+    return ids
+
+
+def papers_of(application: Application) -> list:
+    """The numbered papers of a visible application (a 一件事 with its sub-applications')."""
+    from yiwang.approvals.models import Paper
+
+    return list(
+        Paper.objects.filter(application_id__in=_family_ids(application))
+        .select_related("application")
+        .order_by("issued_at", "id")
+    )
+
+
+def results_visible(*, user, application: Application) -> bool:
+    """Staff who see the application see its results as soon as they exist; the applicant
+    once they are handed over (出件)."""
+    top = application.parent if application.parent_id else application
+    if top.status == S.DELIVERED:
+        return True
+    return user.pk not in (application.applicant_id, application.submitted_by_id) or (
+        user.has_role(Role.WINDOW_CLERK) and is_clerk_of(user, application.street_id)
+    )
+
+
+def results_of(*, user, application: Application) -> list:
+    from yiwang.approvals.models import ResultDocument
+
+    if not results_visible(user=user, application=application):
+        return []
+    return list(
+        ResultDocument.objects.filter(application_id__in=_family_ids(application))
+        .select_related("application")
+        .order_by("application_id", "id")
+    )
+
+
+def paper_get(*, user, application_id, paper_id):
+    """A paper of an application the user may see (a sub-application's from its 一件事)."""
+    from yiwang.approvals.models import Paper
+    from yiwang.core.errors import NotFound
+
+    app = access_or_404(A.objects, user=user, message="找不到该办件。", pk=application_id)
+    paper = (
+        Paper.objects.filter(pk=paper_id, application_id__in=_family_ids(app))
+        .select_related("application", "application__street")
+        .first()
+    )
+    if paper is None:
+        raise NotFound("找不到该文书。")
+    return paper
+
+
+def result_get(*, user, application_id, result_id):
+    from yiwang.approvals.models import ResultDocument
+    from yiwang.core.errors import NotFound
+
+    app = access_or_404(A.objects, user=user, message="找不到该办件。", pk=application_id)
+    result = None
+    if results_visible(user=user, application=app):
+        result = (
+            ResultDocument.objects.filter(pk=result_id, application_id__in=_family_ids(app))
+            .select_related("application", "application__street")
+            .first()
+        )
+    if result is None:
+        raise NotFound("找不到该办理结果。")
+    return result
+
+
+def gaps_with_progress(application: Application) -> list[dict]:
+    """The 一次性告知 list with what has come in since (补正): a gap is received once a current
+    material of its key is on file (the notice set the old one aside)."""
+    gaps = application.missing_materials or []
+    if not gaps:
+        return []
+    current = {
+        m.key: m
+        for m in ApplicationMaterial.objects.filter(
+            application=application.owner, is_current=True, key__in=[g["key"] for g in gaps]
+        ).order_by()
+    }
+    out = []
+    for g in gaps:
+        m = current.get(g["key"])
+        out.append(
+            {
+                **g,
+                "received": m is not None,
+                "received_at": m.uploaded_at if m else None,
+                "received_name": (m.original_name or m.get_source_display()) if m else "",
+            }
+        )
+    return out
+
+
+def held_uploads(*, user, ids: dict[str, str]) -> dict:
+    """The uploads `user` holds for a corrected form, by material key (others' ids: ignored)."""
+    from yiwang.approvals.models import HeldUpload
+
+    wanted = {k: int(v) for k, v in ids.items() if str(v).isdigit() and int(v) < 2**63}
+    if not wanted or not getattr(user, "is_authenticated", False):
+        return {}
+    rows = HeldUpload.objects.filter(owner=user, pk__in=wanted.values())
+    return {h.key: h for h in rows if wanted.get(h.key) == h.pk}

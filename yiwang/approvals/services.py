@@ -26,12 +26,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from yiwang.accounts.models import OrgUnit, Role
-from yiwang.approvals import cache, conditions
+from yiwang.approvals import cache, issuing
 from yiwang.approvals.catalogue import (
     Requirement,
     bundle_items,
@@ -49,19 +49,25 @@ from yiwang.approvals.models import (
     ApplicationStep,
     Bundle,
     CenterPolicy,
+    HeldUpload,
+    Paper,
+    RatedStage,
     Rating,
     RatingLevel,
     Rectification,
     RectificationFollowUp,
+    ResultDocument,
     ServiceItem,
     Status,
     StepFlow,
 )
 from yiwang.approvals.permissions import _memberships, holds_step, is_clerk_of, streets_of
+from yiwang.core import conditions, workdays
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed, check_version
 from yiwang.core.statements import insert_rows
-from yiwang.core.workdays import CalendarUndefined, close_of_office, is_workday, local_tz
+from yiwang.core.workdays import local_tz
+from yiwang.notifications.services import notify
 
 A = Application
 S = Status
@@ -88,35 +94,12 @@ def _today(now: dt.datetime) -> dt.date:
     return now.astimezone(local_tz()).date()
 
 
-def _workday(day: dt.date) -> tuple[bool, bool]:
-    """(is a working day, guessed): beyond the known calendar, weekdays count (provisional)."""
-    try:
-        return is_workday(day), False
-    except CalendarUndefined:
-        return day.weekday() < 5, True
-
-
 def add_workdays(start: dt.datetime, days: int) -> tuple[dt.datetime, bool]:
-    """Close of office on the `days`-th working day after `start`'s day (core.workdays rules),
-    and whether the result is provisional: for a year whose holidays nobody has entered yet we
-    count weekdays rather than refuse an acceptance, and flag the deadline (暂估)."""
-    day = start.astimezone(local_tz()).date()
-    provisional = False
-    if days == 0:
-        while True:
-            ok, guessed = _workday(day)
-            provisional |= guessed
-            if ok:
-                break
-            day += dt.timedelta(days=1)
-    for _ in range(days):
-        while True:
-            day += dt.timedelta(days=1)
-            ok, guessed = _workday(day)
-            provisional |= guessed
-            if ok:
-                break
-    return close_of_office(day), provisional
+    """Close of office on the `days`-th working day after `start`'s day (行政许可法 Art. 82: all
+    limits of a licence are working days), and whether it is provisional (预估): counted into a
+    year whose holidays are not entered yet (core.workdays)."""
+    deadline = workdays.add_workdays(start, days)
+    return deadline, workdays.is_provisional(start, deadline, workdays.TimeUnit.WORK_DAYS)
 
 
 def workdays_in(after: dt.datetime, until: dt.datetime) -> int:
@@ -125,7 +108,7 @@ def workdays_in(after: dt.datetime, until: dt.datetime) -> int:
     n = 0
     while a < b:
         a += dt.timedelta(days=1)
-        n += _workday(a)[0]
+        n += workdays.is_workday(a)
     return n
 
 
@@ -551,6 +534,42 @@ def _collect_materials(app, requirements, inputs, *, actor, now, channel, need_a
     return built
 
 
+_NO_APPLICANT = {
+    "applicant": None,
+    "applicant_name": "",
+    "applicant_phone": "",
+    "applicant_id_number": "",
+    "company_name": "",
+}
+
+
+class _Problems:
+    """Collects the refusals of the independent checks of one form, so the person sees every
+    field to correct at once (each next to its field), not one per attempt."""
+
+    def __init__(self):
+        self.first: ValidationFailed | None = None
+        self.fields: dict[str, list[str]] = {}
+
+    def collect(self, check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except ValidationFailed as exc:
+            self.first = self.first or exc
+            for name, messages in (exc.fields or {}).items():
+                self.fields.setdefault(name, []).extend(messages)
+            return None
+
+    def raise_any(self) -> None:
+        if self.first is None:
+            return
+        if len(self.fields) > 1:
+            message = f"有 {len(self.fields)} 处需要修改，请按各项下方的提示改正后重新提交。"
+        else:
+            message = self.first.message
+        raise ValidationFailed(message, code=self.first.code, fields=self.fields)
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -576,9 +595,10 @@ def application_submit(
     items = bundle_items(bundle) if bundle is not None else [item]
     _check_devolved(items, street_unit)
     fields = fields_for(item=item, bundle=bundle)
-    cleaned = clean_form(fields, form)
+    problems = _Problems()
+    cleaned = problems.collect(clean_form, fields, form) or {}
     public, private = split_private(fields, cleaned)
-    who = _applicant(actor, channel, applicant)
+    who = problems.collect(_applicant, actor, channel, applicant) or _NO_APPLICANT
     now = _now()
     notice_deadline, _ = add_workdays(now, policy_for(street_unit).notice_workdays)
     app = A(
@@ -602,9 +622,17 @@ def application_submit(
     if channel == A.Channel.WINDOW:
         _count_visit(app, now)
     requirements = requirements_for(item=item, bundle=bundle)
-    built = _collect_materials(
-        app, requirements, materials, actor=actor, now=now, channel=channel, need_all=True
+    built = problems.collect(
+        _collect_materials,
+        app,
+        requirements,
+        materials,
+        actor=actor,
+        now=now,
+        channel=channel,
+        need_all=True,
     )
+    problems.raise_any()
     app.save()
     rec = _Recorder(actor, now)
     rec.add(
@@ -797,6 +825,7 @@ def application_accept(
     app.decision_note = note
     if visit:
         _count_visit(app, now)
+    children: list[Application] = []
     if app.kind == A.Kind.BUNDLE:
         children = list(app.children.defer(*_CONTACT).order_by("id"))
         for child in children:
@@ -831,6 +860,13 @@ def application_accept(
     _transition(app.accept, target=target)
     _save(app, APP_TIMING_FIELDS)
     ApplicationStep.objects.bulk_create(steps)
+    on_spot = children if app.kind == A.Kind.BUNDLE else [app]
+    for decided in on_spot:
+        if decided.status == S.APPROVED:
+            issuing.issue_result(app=decided, now=now, note="当场办结")
+    paper = issuing.issue_paper(
+        app=app, kind=Paper.Kind.ACCEPT, actor=actor, now=now, data=_accept_notice(app, children)
+    )
     label = "受理并当场办结" if target == S.APPROVED else "受理"
     rec.add(
         app,
@@ -839,7 +875,10 @@ def application_accept(
         from_status=before,
         to_status=target,
         note=note,
-        data={"deadline": app.deadline.isoformat() if app.deadline else None},
+        data={
+            "deadline": app.deadline.isoformat() if app.deadline else None,
+            "paper": paper.number,
+        },
     )
     rec.flush()
     audit_record(
@@ -851,6 +890,30 @@ def application_accept(
         note=note,
     )
     return app
+
+
+def _accept_notice(app: Application, children: list[Application]) -> dict:
+    """What the 受理通知书 states: the promised date and, for a 一件事, each item's."""
+
+    def line(a: Application) -> dict:
+        return {
+            "item": a.item.name if a.item_id else a.title,
+            "department": a.item.department.name if a.item_id else "",
+            "limit_days": a.limit_days,
+            "deadline": a.deadline.isoformat() if a.deadline else None,
+            "on_spot": a.decided_on_spot,
+        }
+
+    names = sorted({m.name for m in app.materials.filter(is_current=True).order_by()})
+    return {
+        "accepted_at": app.accepted_at.isoformat(),
+        "deadline": app.deadline.isoformat() if app.deadline else None,
+        "provisional": app.deadline_provisional,
+        "limit_days": app.limit_days,
+        "on_spot": app.decided_on_spot,
+        "items": [line(c) for c in children] if children else [line(app)],
+        "materials": names,
+    }
 
 
 def _active_step(app: Application) -> ApplicationStep | None:
@@ -917,6 +980,13 @@ def application_request_materials(
     ApplicationMaterial.objects.filter(
         application=app.owner, key__in=[g["key"] for g in listed], is_current=True
     ).update(is_current=False)
+    issuing.issue_paper(
+        app=app,
+        kind=Paper.Kind.NOTICE,
+        actor=actor,
+        now=now,
+        data={"gaps": listed, "note": note, "during_review": before != S.SUBMITTED},
+    )
     rec = _Recorder(actor, now)
     text = "；".join(f"{g['name']}（{g['reason']}）" for g in listed)
     rec.add(
@@ -936,6 +1006,15 @@ def application_request_materials(
         before={"status": before},
         after={"status": app.status, "gaps": listed},
         note=note,
+    )
+    notify(  # 一次性告知 → the applicant
+        recipients=[app.owner.applicant],
+        kind="notice",
+        title=f"办件 {app.owner.number} 需补正材料（一次性告知）",
+        body=text[:300],
+        link=f"/approvals/applications/{app.owner.pk}/",
+        sms_text=True,
+        actor=actor,
     )
     return app
 
@@ -1029,6 +1108,54 @@ def _reason_required(reason: str, legal_basis: str) -> None:
 
 
 @transaction.atomic
+def application_deadlines_recompute(*, actor=None, years=()) -> int:
+    """重算预估时限: once a year's official holidays are entered, the promised deadline (承诺时限)
+    of every accepted application counted on the provisional calendar is counted again; a
+    一件事 parent follows its children. A paused application (待补正) is counted again when it
+    resumes. Returns how many changed."""
+    now = _now()
+    rec = _Recorder(actor or "系统", now)
+    open_items = (
+        A.objects.select_for_update(of=("self",))
+        .filter(deadline_provisional=True, status__in=(S.ACCEPTED, S.REVIEWING))
+        .exclude(accepted_at=None)
+    )
+    changed = []
+    # parents by subquery: PostgreSQL refuses FOR UPDATE with the DISTINCT a join would need
+    parents = A.objects.filter(parent__isnull=False).values("parent_id")
+    for app in open_items.exclude(pk__in=parents):
+        old = app.deadline
+        app.deadline, app.deadline_provisional = add_workdays(
+            app.accepted_at, app.limit_days + app.paused_workdays
+        )
+        _save(app, ["deadline", "deadline_provisional"])
+        changed.append((app, old))
+    for parent in open_items.filter(pk__in=parents):
+        children = list(parent.children.all())
+        old = parent.deadline
+        deadlines = [c.deadline for c in children if c.deadline]
+        parent.deadline = max(deadlines) if deadlines else parent.deadline
+        parent.deadline_provisional = any(c.deadline_provisional for c in children)
+        _save(parent, ["deadline", "deadline_provisional"])
+        changed.append((parent, old))
+    note = f"{'、'.join(str(y) for y in years)}年放假安排已录入，承诺时限按正式安排重算"
+    for app, old in changed:
+        data = {"old_deadline": old.isoformat() if old else None}
+        data["new_deadline"] = app.deadline.isoformat() if app.deadline else None
+        rec.add(app, "deadline_recompute", "时限重算", note=note, data=data)
+        audit_record(
+            actor=actor,
+            action="approvals.application.deadline_recompute",
+            target=app,
+            before={"deadline": old},
+            after={"deadline": app.deadline, "provisional": app.deadline_provisional},
+            note=note,
+        )
+    rec.flush()
+    return len(changed)
+
+
+@transaction.atomic
 def application_reject(
     *, actor, application: Application, version, reason: str, legal_basis: str
 ) -> Application:
@@ -1045,6 +1172,13 @@ def application_reject(
     app.reason, app.legal_basis = reason.strip(), legal_basis.strip()
     _transition(app.reject)
     _save(app, ["status", "reason", "legal_basis"])
+    issuing.issue_paper(
+        app=app,
+        kind=Paper.Kind.REJECT,
+        actor=actor,
+        now=now,
+        data={"reason": app.reason, "legal_basis": app.legal_basis},
+    )
     rec = _Recorder(actor, now)
     rec.add(
         app,
@@ -1142,7 +1276,7 @@ def application_approve_step(
 ) -> Application:
     """The holder of the active step approves it; the next applicable step starts, or, after the
     last, the application is approved."""
-    app = _locked(application, only=_CORE)
+    app = _locked(application, only=(*_CORE, "applicant_name", "company_name"))
     step, pending = _step_holder_guard(actor, app, with_pending=True)
     check_version(app, version)
     if app.status not in (S.ACCEPTED, S.REVIEWING):
@@ -1171,6 +1305,8 @@ def application_approve_step(
         app.decision_note = opinion
         fields += ["decided_at", "decision_note"]
     _save(app, fields)
+    if nxt is None:
+        issuing.issue_result(app=app, now=now, note=opinion)
     rec = _Recorder(actor, now)
     rec.add(
         app,
@@ -1255,7 +1391,10 @@ def application_deliver(
 ) -> Application:
     """出件: the result handed over by window pickup, post or electronic licence. A window
     pickup counts a visit unless `visit=False`; for a bundle all results go out at once."""
-    app = _locked(application, only=(*_CORE, "visits", "last_visit_on"))
+    app = _locked(
+        application,
+        only=(*_CORE, "visits", "last_visit_on", "applicant_name", "company_name"),
+    )
     _require_top(app)
     _require_clerk(actor, app)
     check_version(app, version)
@@ -1266,12 +1405,21 @@ def application_deliver(
     now = _now()
     before = app.status
     app.delivered_at, app.delivery_method, app.delivery_note = now, method, note[:200]
+    app.delivered_by = actor
     if visit if visit is not None else method == A.Delivery.WINDOW:
         _count_visit(app, now)
     _transition(app.deliver)
     _save(
         app,
-        ["status", "delivered_at", "delivery_method", "delivery_note", "visits", "last_visit_on"],
+        [
+            "status",
+            "delivered_at",
+            "delivery_method",
+            "delivery_note",
+            "delivered_by",
+            "visits",
+            "last_visit_on",
+        ],
     )
     rec = _Recorder(actor, now)
     label = A.Delivery(method).label
@@ -1295,6 +1443,22 @@ def application_deliver(
             delivery_method=method,
             version=F("version") + 1,
         )
+    results = ResultDocument.objects.filter(Q(application=app) | Q(application__parent=app))
+    issuing.issue_paper(
+        app=app,
+        kind=Paper.Kind.RECEIPT,
+        actor=actor,
+        now=now,
+        data={
+            "method": label,
+            "note": note,
+            "delivered_at": now.isoformat(),
+            "results": [
+                {"name": r.name, "number": r.number, "item": r.data.get("item", "")}
+                for r in results.order_by("application_id", "id")
+            ],
+        },
+    )
     rec.flush()
     audit_record(
         actor=actor,
@@ -1354,18 +1518,127 @@ def material_add(
 
 
 # ---------------------------------------------------------------------------------------------
+# Uploads held for a corrected form (暂存材料)
+# ---------------------------------------------------------------------------------------------
+
+HELD_FOR = dt.timedelta(days=1)
+
+
+@transaction.atomic
+def held_upload_add(*, actor, requirement: Requirement, filename: str, content: bytes):
+    """Keep a file that passed its checks on a form refused for another field, for its
+    uploader only, so the corrected form needs no second upload. Holds older than a day are
+    swept here (their files too)."""
+    ext = check_file(requirement, filename or "", content)
+    now = _now()
+    _sweep_held(now - HELD_FOR)
+    held = HeldUpload(
+        owner=actor,
+        key=requirement.key,
+        original_name=(filename or "")[:200],
+        content_type=ext,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_at=now,
+    )
+    name = f"approvals/held/{secrets.token_hex(12)}.{ext}"
+    held.file.name = default_storage.save(name, ContentFile(content))
+    held.save()
+    audit_record(
+        actor=actor,
+        action="approvals.upload.hold",
+        target=held,
+        after={"key": held.key, "size": held.size, "sha256": held.sha256},
+    )
+    return held
+
+
+@transaction.atomic
+def held_uploads_discard(*, actor, uploads) -> int:
+    """Drop held uploads of `actor` once the form that used them went in."""
+    rows = [u for u in uploads if u.owner_id == actor.pk]
+    for u in rows:
+        transaction.on_commit(lambda name=u.file.name: default_storage.delete(name))
+    HeldUpload.objects.filter(pk__in=[u.pk for u in rows]).delete()
+    return len(rows)
+
+
+def _sweep_held(before: dt.datetime) -> None:
+    old = list(HeldUpload.objects.filter(created_at__lt=before).values_list("pk", "file"))
+    if not old:
+        return
+    HeldUpload.objects.filter(pk__in=[pk for pk, _f in old]).delete()
+    for _pk, name in old:
+        transaction.on_commit(lambda name=name: default_storage.delete(name))
+
+
+# ---------------------------------------------------------------------------------------------
 # 好差评 and 差评整改
 # ---------------------------------------------------------------------------------------------
 
 
+def _window_unit(street_id: int, clerk_id: int | None) -> int:
+    """The unit of the window (综窗) of a street: where the clerk who acted holds the window
+    role (为民服务中心, or the street itself), else any window unit of the street."""
+    from yiwang.accounts.models import Membership
+
+    rows = Membership.objects.filter(role=Role.WINDOW_CLERK).filter(
+        Q(org_unit_id=street_id) | Q(org_unit__parent_id=street_id)
+    )
+    for candidates in (rows.filter(user_id=clerk_id) if clerk_id else rows.none(), rows):
+        units = set(candidates.values_list("org_unit_id", flat=True))
+        if units:
+            return min(units - {street_id}, default=street_id)
+    return street_id
+
+
+def _rated_step(app: Application, step, *, bad: bool) -> tuple[str, ApplicationStep | None, int]:
+    """(stage, review step, owning unit) of what a rating judges: the window for acceptance
+    and hand-over, the step's department for a review step (一次一评). A 差评 of a 一件事 must
+    name the step; one of a single item without a named step goes to the department that
+    decided it (its last acted review step), a refusal to accept to the window."""
+    value = str(step or "").strip()
+    if value == RatedStage.ACCEPT:
+        return RatedStage.ACCEPT, None, _window_unit(app.street_id, app.accepted_by_id)
+    if value == RatedStage.DELIVER:
+        return RatedStage.DELIVER, None, _window_unit(app.street_id, app.delivered_by_id)
+    acted = ApplicationStep.objects.filter(
+        Q(application_id=app.pk) | Q(application__parent_id=app.pk),
+        state__in=[ApplicationStep.State.APPROVED, ApplicationStep.State.DENIED],
+    ).order_by("-acted_at", "-id")
+    if value:
+        chosen = acted.filter(pk=int(value)).first() if value.isdigit() else None
+        if chosen is None:
+            raise ValidationFailed(
+                "请从列出的环节中选择要评价的环节。", fields={"step": ["不是本办件已办理的环节"]}
+            )
+        return RatedStage.REVIEW, chosen, chosen.department_id
+    if app.status == S.REJECTED:
+        return RatedStage.ACCEPT, None, _window_unit(app.street_id, app.accepted_by_id)
+    if bad and app.kind == A.Kind.BUNDLE:
+        raise ValidationFailed(
+            "请选择不满意的环节（窗口受理、各部门审查或出件），以便转给负责的部门整改。",
+            fields={"step": ["请选择不满意的环节"]},
+        )
+    last = acted.first()
+    if last is not None:
+        return RatedStage.REVIEW, last, last.department_id
+    return "", None, app.department_id
+
+
 @transaction.atomic
 def application_rate(
-    *, actor, application: Application, version, level, comment: str = ""
+    *, actor, application: Application, version, level, comment: str = "", step=None
 ) -> Rating:
-    """一事一评: the applicant rates once after delivery (or a refusal to accept). A 差评 (the two
-    lowest levels) opens a rectification for the handling department with a deadline of
+    """一事一评: the applicant rates once after delivery (or a refusal to accept), naming the
+    step judged when they wish (`step`: "accept", "deliver" or a review step's id). A 差评 (the
+    two lowest levels) opens a rectification for the unit that owns that step (the window for
+    acceptance and hand-over, the reviewing department for a review step) with a deadline of
     `CenterPolicy.rectify_workdays` working days (default 5)."""
-    app = _locked(application, only=(*_CORE, "applicant", "department"))
+    app = _locked(
+        application,
+        only=(*_CORE, "applicant", "department", "accepted_by", "delivered_by"),
+    )
     _require_top(app)
     is_applicant = app.applicant_id is not None and actor.pk == app.applicant_id
     on_behalf = app.applicant_id is None and is_clerk_of(actor, app.street_id)
@@ -1385,10 +1658,14 @@ def application_rate(
             "评价等级须为 1～5（非常不满意～非常满意）。", fields={"level": ["1～5"]}
         )
     comment = (comment or "").strip()
+    problems = _Problems()
     if level <= RatingLevel.DISSATISFIED and not comment:
-        raise ValidationFailed(
-            "差评请写明不满意的原因，以便整改。", fields={"comment": ["差评须填写原因"]}
+        problems.collect(
+            _refuse, "差评请写明不满意的原因，以便整改。", "comment", "请写明不满意的原因"
         )
+    rated = problems.collect(_rated_step, app, step, bad=level <= RatingLevel.DISSATISFIED)
+    problems.raise_any()
+    stage, rated_step, owner_unit = rated
     now = _now()
     try:
         rating = Rating.objects.create(
@@ -1397,6 +1674,8 @@ def application_rate(
             comment=comment[:2000],
             rated_by=actor,
             channel="online" if is_applicant else "window",
+            stage=stage,
+            step=rated_step,
             created_at=now,
         )
     except IntegrityError:  # a concurrent rating won: the transaction rolls back
@@ -1411,15 +1690,17 @@ def application_rate(
         rectification = Rectification.objects.create(
             rating=rating,
             application=app,
-            department_id=app.department_id,
+            department_id=owner_unit,
             opened_at=now,
             deadline=deadline,
         )
+        judged = rated_step.name if rated_step else RatedStage(stage).label if stage else ""
         rec.add(
             app,
             "rectify_open",
             "差评转整改",
-            note=f"{_unit(app.department_id).name}，{days} 个工作日内整改",
+            note=f"{_unit(owner_unit).name}，{days} 个工作日内整改"
+            + (f"（所评环节：{judged}）" if judged else ""),
         )
     rec.flush()
     audit_record(
@@ -1430,6 +1711,10 @@ def application_rate(
         note=comment,
     )
     return rating
+
+
+def _refuse(message: str, field: str, problem: str) -> None:
+    raise ValidationFailed(message, fields={field: [problem]})
 
 
 def _require_rectifier(actor, rect: Rectification) -> None:

@@ -6,6 +6,7 @@ The unmasked value comes only from `POST people/<id>/reveal/` with a purpose (au
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from yiwang.basedata.models import House, Household, LegalEntity, Person, Person
 from yiwang.basedata.sheets import IMPORTABLE, LAYOUTS
 from yiwang.core.api import parse_bool
 from yiwang.core.errors import NotFound, ValidationFailed
-from yiwang.core.pii import mask_name
+from yiwang.core.pii import age_band, mask_name
 
 
 class XlsxRenderer(BaseRenderer):
@@ -58,7 +59,9 @@ API_MAX_ROWS = 20_000
 
 FILTER_PARAMS = [
     OpenApiParameter("grid", str, description="区域编码（网格，或社区/街道编码作为前缀）"),
-    OpenApiParameter("q", str, description="关键字；完整身份证号或手机号精确查找"),
+    OpenApiParameter(
+        "q", str, description="关键字（姓名、地址）；按身份证号或手机号查找用 POST people/search/"
+    ),
 ]
 PEOPLE_FILTERS = ["grid", "q", "tag", "colour", "household"]
 PEOPLE_PARAMS = FILTER_PARAMS + [
@@ -106,6 +109,8 @@ class PersonSerializer(serializers.ModelSerializer):
     grid = serializers.SerializerMethodField()
     household = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
+    birth_date = serializers.SerializerMethodField()
+    age_band = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
@@ -117,6 +122,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "gender",
             "gender_label",
             "birth_date",
+            "age_band",
             "address",
             "grid",
             "household",
@@ -133,6 +139,14 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_name(self, obj) -> str:
         return obj.name if self.context.get("names") else mask_name(obj.name)
+
+    def get_birth_date(self, obj) -> dt.date | None:
+        """Only for roles that may see personal data: the masked ID number hides exactly the
+        8 birth-date digits, so a birth date beside it would give the whole number back."""
+        return obj.birth_date if self.context.get("names") else None
+
+    def get_age_band(self, obj) -> str:
+        return age_band(obj.birth_date)
 
     def get_grid(self, obj) -> dict:
         return _ref(obj.grid)
@@ -345,6 +359,7 @@ def _context(request) -> dict:
 
 
 class _ListCreate(APIView):
+    pagination_class = Pagination  # also tells the OpenAPI schema that lists are paginated
     serializer_class = None
     create_serializer = None
     filter_keys: list[str] = []
@@ -357,7 +372,7 @@ class _ListCreate(APIView):
 
     def get(self, request):
         qs = self.list_qs(request)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         data = self.serializer_class(page, many=True, context=_context(request)).data
         return paginator.get_paginated_response(data)
@@ -450,6 +465,32 @@ class PersonRevealView(APIView):
             actor=request.user, person=person, field=data["field"], purpose=data["purpose"]
         )
         response = Response({"field": data["field"], "value": value})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PersonSearchInputSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["id_number", "phone"])
+    value = serializers.CharField(max_length=40)
+    purpose = serializers.CharField(max_length=200)
+
+
+@extend_schema(tags=["基础数据"])
+class PersonSearchView(APIView):
+    """按完整身份证号或手机号精确查找人员：仅限有权查看明文的角色，值放在请求体中（不进访问日志），
+    须填写用途，每次查找记入审计日志，每小时次数有限。"""
+
+    @extend_schema(
+        request=PersonSearchInputSerializer,
+        responses=inline_serializer("PersonSearchResult", {"results": PersonSerializer(many=True)}),
+    )
+    def post(self, request):
+        data = _validated(PersonSearchInputSerializer, request.data)
+        found = services.person_search(
+            actor=request.user, field=data["field"], value=data["value"], purpose=data["purpose"]
+        )
+        body = {"results": PersonSerializer(found, many=True, context=_context(request)).data}
+        response = Response(body)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -638,8 +679,9 @@ class EntityDetailView(_Detail):
 
 def _result_body(result) -> dict:
     body = result.as_dict()
+    stored = result.rejected and not result.dry_run  # a dry run stores no rejected rows
     body["error_report_url"] = (
-        f"/api/v1/basedata/imports/{result.batch_id}/error-report/" if result.rejected else None
+        f"/api/v1/basedata/imports/{result.batch_id}/error-report/" if stored else None
     )
     return body
 

@@ -8,6 +8,7 @@ app_name = "basedata"
 
 urlpatterns = [
     path("basedata/people/", api.PersonListView.as_view(), name="people"),
+    path("basedata/people/search/", api.PersonSearchView.as_view(), name="people-search"),
     path("basedata/people/<int:pk>/", api.PersonDetailView.as_view(), name="person"),
     path("basedata/people/<int:pk>/reveal/", api.PersonRevealView.as_view(), name="reveal"),
     path("basedata/people/<int:pk>/colour/", api.PersonColourView.as_view(), name="colour"),

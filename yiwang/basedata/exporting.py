@@ -20,7 +20,7 @@ from yiwang.basedata.models import ImportBatch
 from yiwang.basedata.sheets import INSTRUCTIONS_SHEET, LAYOUTS, REPORT_HEADERS, Layout
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Forbidden, ValidationFailed
-from yiwang.core.pii import mask_id_number, mask_name, mask_phone
+from yiwang.core.pii import age_band, mask_id_number, mask_name, mask_phone
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FONT = Font(bold=True)
@@ -113,7 +113,8 @@ def _people_rows(qs, *, unmasked: bool, names: bool):
             p.get_colour_display() if p.colour else "",
             p.colour_reason,
             p.get_gender_display(),
-            p.birth_date.isoformat(),
+            # The masked ID hides exactly the birth date: a masked export shows an age band.
+            p.birth_date.isoformat() if unmasked else age_band(p.birth_date),
             p.grid.name,
         ]
 
@@ -183,6 +184,10 @@ LISTS = {
 }
 
 
+def _export_header(header: str, unmasked: bool) -> str:
+    return "年龄段" if header == "出生日期" and not unmasked else header
+
+
 @transaction.atomic
 def basedata_export(
     *, actor, kind: str, filters: dict | None = None, unmasked: bool = False, purpose: str = ""
@@ -205,7 +210,7 @@ def basedata_export(
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(layout.sheet)
     # write-only sheets cannot be styled after the fact: a plain header row is enough here
-    ws.append([c.header for c in layout.columns])
+    ws.append([_export_header(c.header, unmasked) for c in layout.columns])
     count = 0
     for values in ROWS[kind](qs, unmasked=unmasked, names=access.may_see_names(actor)):
         ws.append(values)

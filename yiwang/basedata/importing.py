@@ -66,6 +66,16 @@ from yiwang.core.pii import lookup_hash
 
 MAX_ROWS = 100_000  # per file; the API allows fewer (see api.py): it imports in the request
 CHUNK = 500
+# Bounds on what one file may make us read and store (a small zip can unpack to gigabytes):
+# any part of the workbook, its shared strings, all of it, one cell, and all cells read.
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_CELL_CHARS = 1000
+MAX_CELLS = 3_000_000
+# The error report keeps each rejected cell to this many characters, and at most this much.
+REPORT_CELL_CHARS = 300
+REPORT_MAX_CHARS = 4 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------- reading
@@ -116,14 +126,40 @@ def read_sheet(data: bytes, layout: Layout, max_rows: int = MAX_ROWS) -> Sheet:
             BaseDataErrorCode.NOT_XLSX,
             "文件不是 .xlsx 工作簿（旧版 .xls 或 CSV 请在 Excel/WPS 中另存为 .xlsx）。",
         )
+    _check_unzipped_sizes(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a zip that is not a workbook
         raise _reject(BaseDataErrorCode.NOT_XLSX, "文件不是有效的 .xlsx 工作簿，无法打开。")
     try:
         return _read(wb, layout, max_rows)
+    except FileRejected:
+        raise
+    except Exception:  # a damaged sheet (truncated XML, bad zip member) fails while streaming
+        raise _reject(
+            BaseDataErrorCode.NOT_XLSX,
+            "工作簿内容已损坏（工作表无法读取），请在 Excel/WPS 中打开并重新保存后再导入。",
+        )
     finally:
         wb.close()
+
+
+def _check_unzipped_sizes(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack beyond the bounds, before anything is unpacked."""
+    too_big = _reject(
+        BaseDataErrorCode.FILE_TOO_LARGE,
+        "工作簿解压后过大（单个单元格或工作表内容超出限制），请检查文件或拆分后导入。",
+    )
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise _reject(BaseDataErrorCode.NOT_XLSX, "文件不是有效的 .xlsx 工作簿，无法打开。")
+    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        raise too_big
+    for member in members:
+        limit = MAX_SHARED_STRINGS_BYTES if "sharedstrings" in member.filename.lower() else 0
+        if member.file_size > (limit or MAX_PART_BYTES):
+            raise too_big
 
 
 def _read(wb, layout: Layout, max_rows: int) -> Sheet:
@@ -162,7 +198,7 @@ def _read(wb, layout: Layout, max_rows: int) -> Sheet:
             BaseDataErrorCode.EMPTY_FILE,
             f"工作表“{data_name}”是空的，或第1行不是表头（第1行应为列名，如：姓名、身份证号…）。",
         )
-    headers = [text(v) for v in header_cells]
+    headers = [text(v)[:100] for v in header_cells]  # no header is longer; keeps messages short
     while headers and not headers[-1]:
         headers.pop()
     known = layout.by_header()
@@ -194,9 +230,15 @@ def _read(wb, layout: Layout, max_rows: int) -> Sheet:
             f"表头有误，未导入任何数据。{detail}。", code="bad_headers", fields=problems
         )
 
-    rows, blank = [], 0
+    rows, blank, cells_read = [], 0, 0
     for offset, cells in enumerate(it):
         number = offset + 2
+        cells_read += len(cells)
+        if cells_read > MAX_CELLS:
+            raise _reject(
+                BaseDataErrorCode.FILE_TOO_LARGE,
+                f"工作表的单元格超过 {MAX_CELLS} 个，请删除多余的列或拆分文件后导入。",
+            )
         extra = [v for v in cells[len(headers) :] if text(v)]
         cells = list(cells[: len(headers)]) + [None] * (len(headers) - len(cells))
         if not any(text(v) for v in cells) and not extra:
@@ -214,6 +256,12 @@ def _read(wb, layout: Layout, max_rows: int) -> Sheet:
         row = Row(number=number, raw=raw, values=values)
         if unnamed:
             row.errors.append(("", "没有列名的列中有数据（请补上列名或删除该列）。"))
+        for index, value in enumerate(cells):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                row.errors.append(
+                    (headers[index], f"第{_letter(index)}列内容过长（最多 {MAX_CELL_CHARS} 字）。")
+                )
+                row.values = {}  # nothing of this row is cleaned or written
         rows.append(row)
         if len(rows) > max_rows:
             raise _reject(
@@ -890,18 +938,12 @@ def _import(importer, sheet, *, actor, kind, filename, dry_run):
         batch.blank_rows = sheet.blank_rows
         batch.errors = errors
         batch.warnings = sheet.warnings
-        batch.rejected_rows = json.dumps(
-            {
-                "sheet": sheet.name,
-                "headers": sheet.headers,
-                "rows": [
-                    [r.number, [_jsonable(v) for v in r.raw], "；".join(m for _, m in r.errors)]
-                    for r in rejected
-                ],
-            },
-            ensure_ascii=False,
-        )
+        report = _report_json(sheet, rejected)
+        # A dry run stores its summary, never the rejected rows: the caller gets them in memory
+        # (the command line writes its error report from them).
+        batch.rejected_rows = "" if dry_run else report
         batch.save()
+        batch.rejected_rows = report
         assert batch.total == batch.created + batch.updated + batch.rejected
         audit_record(
             actor=actor,
@@ -933,6 +975,28 @@ def _import(importer, sheet, *, actor, kind, filename, dry_run):
         batch_id=batch.pk,
     )
     return result, batch
+
+
+def _report_json(sheet: Sheet, rejected: list[Row]) -> str:
+    """The rejected rows for the error report, each cell cut to REPORT_CELL_CHARS and the whole
+    to about REPORT_MAX_CHARS (the rows beyond are counted in the summary, not kept)."""
+    rows, size = [], 0
+    for r in rejected:
+        cells = [_report_cell(v) for v in r.raw]
+        reason = "；".join(m for _, m in r.errors)[:REPORT_CELL_CHARS]
+        size += sum(len(str(c)) for c in cells) + len(reason)
+        if size > REPORT_MAX_CHARS:
+            break
+        rows.append([r.number, cells, reason])
+    body = {"sheet": sheet.name, "headers": sheet.headers, "rows": rows}
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _report_cell(value):
+    value = _jsonable(value)
+    if isinstance(value, str) and len(value) > REPORT_CELL_CHARS:
+        return value[:REPORT_CELL_CHARS] + "…"
+    return value
 
 
 def _jsonable(value):

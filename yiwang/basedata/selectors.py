@@ -1,20 +1,22 @@
 """Every read of base data, already scoped to the asking user (`user=None`: the system).
 
 Filters (all optional): `grid` (a region code: a grid, or a community/street as a prefix),
-`tag` (tag name), `colour` (red/yellow/green/none), `q` (name contains; an exact 18-character
-ID number or an exact phone number is found through its lookup hash), `household` (id),
+`tag` (tag name), `colour` (red/yellow/green/none), `q` (name contains; never an ID number or
+phone: see `services.person_search`), `household` (id),
 `kind` (house or entity kind).
 """
 
 from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
 
 from django.db.models import Q
 
 from yiwang.accounts.scope import access_or_404
 from yiwang.basedata.models import House, Household, ImportBatch, LegalEntity, Person, PersonTag
 from yiwang.core.errors import ValidationFailed
-from yiwang.core.pii import lookup_hash
-from yiwang.core.validators import normalize_id_number, normalize_phone
 
 COLOURS = {"red", "yellow", "green", "none"}
 
@@ -55,13 +57,9 @@ def person_list(*, user, filters: dict | None = None):
         qs = qs.filter(household_id=value) if value < 2**63 else qs.none()
     q = str(filters.get("q") or "").strip()
     if q:
-        cond = Q(name__icontains=q)
-        if len(q) == 18:
-            cond |= Q(id_hash=lookup_hash(normalize_id_number(q)))
-        phone = normalize_phone(q)
-        if phone.isdigit() and len(phone) >= 7:
-            cond |= Q(phone_hash=lookup_hash(phone))
-        qs = qs.filter(cond)
+        # Names only: an exact ID number or phone is looked up through `services.person_search`
+        # (POST, PII roles, audited, limited), never from a query string.
+        qs = qs.filter(name__icontains=q)
     return qs.select_related("grid", "household").prefetch_related("tags")
 
 
@@ -130,3 +128,82 @@ def tag_list():
 
 def import_batch_get(*, user, id):
     return access_or_404(ImportBatch.objects, user=user, pk=id)
+
+
+# --- addresses for maps and the report form (no personal data) ----------------------------------
+
+_ROOM = re.compile(r"(\d+单元)?\d+(室|户)$")
+_BUILDING_WORDS = (("号楼", "幢"), ("栋", "幢"), ("座", "幢"))
+
+
+def _normal_address(text: str) -> str:
+    """Full-width digits and letters to ASCII, no spaces, 栋/号楼 as 幢."""
+    text = "".join(unicodedata.normalize("NFKC", text or "").split())
+    for word, same in _BUILDING_WORDS:
+        text = text.replace(word, same)
+    return text
+
+
+def building_address(address: str) -> str:
+    """A house's address without its room (…5幢101室 → …5幢): the building is public, the room
+    would point at a household."""
+    return _ROOM.sub("", address or "") or (address or "")
+
+
+def _buildings(rows) -> list[dict]:
+    """Group (address, lon, lat, kind) rows into buildings: one point each (the mean)."""
+    groups: dict[str, list] = {}
+    for address, lon, lat, kind in rows:
+        groups.setdefault(building_address(address), []).append((lon, lat, kind))
+    out = []
+    for name, points in groups.items():
+        out.append(
+            {
+                "address": name,
+                "lon": round(sum(p[0] for p in points) / len(points), 6),
+                "lat": round(sum(p[1] for p in points) / len(points), 6),
+                "kind": points[0][2],
+                "units": len(points),
+            }
+        )
+    return out
+
+
+def building_points(*, bbox=None, limit: int = 3000) -> list[dict]:
+    """The 房屋库 as building points (address without room, mean point, kind, number of
+    units) inside `bbox` (min_lon, min_lat, max_lon, max_lat): what a map may show to anyone,
+    since no household or person can be told from it."""
+    qs = House.objects.filter(lon__isnull=False, lat__isnull=False)
+    if bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(lon__range=(min_lon, max_lon), lat__range=(min_lat, max_lat))
+    rows = qs.order_by("address").values_list("address", "lon", "lat", "kind")[: limit * 4]
+    return _buildings(rows)[:limit]
+
+
+def address_match(text: str, *, limit: int = 5) -> list[dict]:
+    """Buildings of the 房屋库 whose address matches a typed address (地址匹配), best first:
+    [{"address", "lon", "lat", "kind", "units", "score"}]. The estate or road name is the text
+    before the first number; its longest tail found in the register picks the candidates, and
+    the whole typed address ranks them (difflib ratio)."""
+    typed = _normal_address(text)
+    head = re.match(r"\D*", typed).group()
+    if len(typed) < 2:
+        return []
+    head = head or typed
+    base = House.objects.filter(lon__isnull=False, lat__isnull=False)
+    rows = []
+    for size in range(min(len(head), 12), 1, -1):
+        rows = list(
+            base.filter(address__contains=head[-size:]).values_list(
+                "address", "lon", "lat", "kind"
+            )[:2000]
+        )
+        if rows:
+            break
+    scored = []
+    for building in _buildings(rows):
+        score = difflib.SequenceMatcher(None, typed, _normal_address(building["address"])).ratio()
+        scored.append(building | {"score": round(score, 3)})
+    scored.sort(key=lambda b: (-b["score"], b["address"]))
+    return scored[:limit]

@@ -108,7 +108,7 @@ PEOPLE = Layout(
         ),
         Column("标记原因", "colour_reason", width=24),
         Column("性别", "gender", readonly=True, width=6),
-        Column("出生日期", "birth_date", readonly=True, width=12),
+        Column("出生日期", "birth_date", readonly=True, width=12, aliases=("年龄段",)),
         Column("网格名称", "grid_name", readonly=True, width=14),
     ),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from yiwang.core.errors import ServiceError
+from yiwang.core.parsers import JSONObjectParser, JSONParser
 
 logger = logging.getLogger("yiwang.api")
 
@@ -50,6 +52,10 @@ def _flatten(detail) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", "请求内容过大。"), status=413)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(error_body("bad_request", "请求无效。"), status=400)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "；".join(exc.messages) if exc.messages else "请求数据有误。"
@@ -86,6 +92,25 @@ def json_404(request, exception=None):
     return page_not_found(request, exception)
 
 
+def json_400(request, exception=None):
+    """Site-wide 400 handler (a request Django itself refused, e.g. a body over the limit)."""
+    if request.path.startswith(("/api/", "/open311/")):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(error_body("too_large", "请求内容过大。"), status=413)
+        return JsonResponse(error_body("bad_request", "请求无效。"), status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def json_403(request, exception=None):
+    if request.path.startswith(("/api/", "/open311/")):
+        return JsonResponse(error_body("forbidden", "您没有执行此操作的权限。"), status=403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)
+
+
 def json_500(request):
     logger.exception("server error on %s", request.path)
     if request.path.startswith(("/api/", "/open311/")):
@@ -101,4 +126,15 @@ def parse_bool(value) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
-__all__ = ["error_body", "error_response", "exception_handler", "json_404", "json_500", "status"]
+__all__ = [
+    "JSONObjectParser",
+    "JSONParser",
+    "error_body",
+    "error_response",
+    "exception_handler",
+    "json_400",
+    "json_403",
+    "json_404",
+    "json_500",
+    "status",
+]

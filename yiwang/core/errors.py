@@ -45,6 +45,13 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class TooManyRequests(ServiceError):
+    """A limit on how often something may be done (查询次数) was reached: try again later."""
+
+    status = 429
+    code = "throttled"
+
+
 class StaleVersion(Conflict):
     code = "stale_version"
 
@@ -56,9 +63,28 @@ def check_version(obj, version) -> None:
     """Optimistic concurrency: the client sends the version it read; a different one is stale."""
     if version is None:
         raise ValidationFailed("缺少版本号 version。", fields={"version": ["必填"]})
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise ValidationFailed("版本号 version 必须是整数。", fields={"version": ["必须是整数"]})
+    version = parse_version(version)
     if version != obj.version:
         raise StaleVersion(fields={"version": [f"当前版本为 {obj.version}"]})
+
+
+def parse_version(value) -> int:
+    """A version number: an integer, or its digits as text (forms). 1.5, true, "1.0" are not."""
+    not_integer = ValidationFailed(
+        "版本号 version 必须是整数。", fields={"version": ["必须是整数"]}
+    )
+    if isinstance(value, bool):
+        raise not_integer
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _is_ascii_int(value.strip()):
+        number = int(value.strip())
+    else:
+        raise not_integer
+    if number < 0:
+        raise not_integer
+    return number
+
+
+def _is_ascii_int(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18

@@ -125,3 +125,48 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class DocumentSequence(models.Model):
+    """The last number issued in one series of printed papers in one year (文书编号).
+
+    Numbers run per series and year without gaps: `core.numbering.issue_number` takes the next
+    one under a row lock in the caller's transaction, so a rolled-back paper gives its number
+    back and two clerks never get the same one.
+    """
+
+    series = models.CharField("文书系列", max_length=40)
+    year = models.PositiveIntegerField("年度")
+    last = models.PositiveIntegerField("已用到的号", default=0)
+
+    class Meta:
+        verbose_name = "文书编号"
+        verbose_name_plural = "文书编号"
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="core_docseq_series_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}〔{self.year}〕{self.last}"
+
+
+class VoidedNumber(models.Model):
+    """A document number that was issued and then voided (作废): recorded, never reused."""
+
+    series = models.CharField("文书系列", max_length=40)
+    year = models.PositiveIntegerField("年度")
+    number = models.PositiveIntegerField("号")
+    reason = models.CharField("作废原因", max_length=200)
+    voided_at = models.DateTimeField("作废时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "作废文书编号"
+        verbose_name_plural = "作废文书编号"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "number"], name="core_voided_series_year_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}〔{self.year}〕{self.number}（作废）"

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from functools import lru_cache
@@ -40,6 +41,25 @@ def mask_name(value: str | None) -> str:
     if not value:
         return ""
     return value[0] + "*" * (len(value) - 1)
+
+
+def age_band(birth_date: dt.date | None, today: dt.date | None = None) -> str:
+    """A ten-year age band (60-69岁) for roles that see personal data masked.
+
+    A full birth date beside a masked ID number (which hides exactly the 8 birth-date digits)
+    would give the whole number back; a band of ten years leaves thousands of candidates."""
+    if birth_date is None:
+        return ""
+    today = today or dt.date.today()
+    age = (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+    if age < 0:
+        return ""
+    low = (age // 10) * 10
+    return f"{low}-{low + 9}岁"
 
 
 @lru_cache(maxsize=4)
@@ -82,3 +102,52 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt(str(value))
+
+
+class HashedEncryptedTextField(EncryptedTextField):
+    """Encrypted text whose exact lookups still work: `hash_field` names a column of the same
+    model that holds `lookup_hash(normalize(value))`, kept up to date on every save, and
+    `filter(<field>=value)` compares that column instead of the (randomised) ciphertext.
+
+    `normalizer` is the dotted path of a str -> str function applied before hashing (both when
+    saving and when looking up), e.g. "yiwang.core.validators.normalize_phone"."""
+
+    def __init__(self, *args, hash_field: str = "", normalizer: str = "", **kwargs):
+        self.hash_field, self.normalizer = hash_field, normalizer
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["hash_field"], kwargs["normalizer"] = self.hash_field, self.normalizer
+        return name, path, args, kwargs
+
+    def hash_of(self, value) -> str:
+        value = "" if value is None else str(value)
+        if self.normalizer:
+            from django.utils.module_loading import import_string
+
+            value = import_string(self.normalizer)(value)
+        return lookup_hash(value) if value.strip() else ""
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)
+        setattr(model_instance, self.hash_field, self.hash_of(value))
+        return value
+
+
+@HashedEncryptedTextField.register_lookup
+class HashedExact(models.lookups.Exact):
+    """`field=value` on a HashedEncryptedTextField: the hash column equals the value's hash."""
+
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return self.rhs
+
+    def as_sql(self, compiler, connection):
+        from django.db.models.expressions import Col
+
+        field = self.lhs.output_field
+        hash_col = Col(self.lhs.alias, field.model._meta.get_field(field.hash_field))
+        sql, params = compiler.compile(hash_col)
+        return f"{sql} = %s", [*params, field.hash_of(self.rhs)]

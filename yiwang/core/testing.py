@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from yiwang.accounts.models import Membership, OrgUnit, Role, User
@@ -154,10 +153,13 @@ def build_world() -> World:
 
 
 def api_client(user: User | None = None) -> APIClient:
+    """An API client signed in as `user` with a fresh API token (not audited: a fixture)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        from yiwang.accounts.sessions import token_create
+
+        _, key = token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

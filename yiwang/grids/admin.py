@@ -106,6 +106,7 @@ class RegionAdmin(admin.ModelAdmin):
     form = RegionForm
     list_display = (
         "code",
+        "official_code",
         "name",
         "level",
         "kind",
@@ -117,11 +118,12 @@ class RegionAdmin(admin.ModelAdmin):
         "updated_at",
     )
     list_filter = ("level", "kind", "special_type", "is_active", StaffedFilter)
-    search_fields = ("code", "name", "parent__name")
+    search_fields = ("code", "official_code", "name", "parent__name")
     list_select_related = ("parent",)
     autocomplete_fields = ["parent"]
     inlines = [GridWorkerInline]
     readonly_fields = (
+        "official_code",
         "area_m2",
         "bbox_display",
         "repaired_note",
@@ -133,7 +135,18 @@ class RegionAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["code", "name", "level", "kind", "special_type", "parent", "is_active"]},
+            {
+                "fields": [
+                    "code",
+                    "official_code",
+                    "name",
+                    "level",
+                    "kind",
+                    "special_type",
+                    "parent",
+                    "is_active",
+                ]
+            },
         ),
         ("边界", {"fields": ["geojson", "area_m2", "bbox_display"]}),
         (

@@ -54,6 +54,7 @@ class RegionListSerializer(serializers.ModelSerializer):
         model = Region
         fields = [
             "code",
+            "official_code",
             "name",
             "level",
             "level_display",

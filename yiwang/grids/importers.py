@@ -11,6 +11,11 @@
   and the repair is reported.
 * Without a parent field, a feature's parent is the active region one level up that contains
   its representative point; without a code field, codes are generated under the parent's.
+* A code that does not nest under its parent's (real layers: 苏州工业园区 communities 3205050…
+  under streets coded 320576…, grids 320505006023001) is the region's official code: it is
+  kept in `official_code` and the internal code is generated under the parent's, so real layers
+  import with their codes in one pass. Refused only when it nests under another region of the
+  parent's level (the file contradicts itself) or is not a code at all.
 * Re-importing the same file updates rather than duplicates: a feature matches an existing
   region by code, else by parent and name.
 * The kept rows are written in one transaction, each with its audit event, plus a
@@ -89,6 +94,12 @@ class ImportResult:
             f"更新 {len(self.updated)}，修复 {len(self.repaired)}，拒绝 {len(self.rejected)}，"
             f"同级重叠 {len(self.overlaps)} 处。"
         ]
+        official = [e for e in self.created + self.updated if e.get("official_code")]
+        if official:
+            lines.append(
+                f"  其中 {len(official)} 个要素的官方编码不嵌套在上级编码下：已保留为官方编码，"
+                f"并生成内部编码（如 {official[0]['official_code']} → {official[0]['code']}）。"
+            )
         for r in self.rejected:
             lines.append(f"  拒绝 第 {r['index']} 个要素（{r['name'] or '无名称'}）：{r['reason']}")
         for r in self.repaired:
@@ -112,6 +123,7 @@ class _Planned:
     special_type: str
     repaired_note: str
     existing: Region | None
+    official_code: str = ""
     warnings: list = field(default_factory=list)
 
 
@@ -247,6 +259,33 @@ class _Parents:
         return max(candidates, key=lambda r: shapely.intersection(self.geoms[r.pk], geom).area)
 
 
+def _split_official(code: str, *, level: str, parent, parents) -> tuple[str, str]:
+    """(internal code, official code) for the code given in the file.
+
+    A code that fits the level and nests under the parent is both. A well-formed official code
+    that does not nest is kept as the official code only (the internal one is generated later),
+    unless it nests under another region of the parent's level: then the file names two
+    different parents for the feature and it is refused."""
+    if not code:
+        return "", ""
+    if len(code) > 40 or not code.isalnum():
+        raise _Reject(f"编码「{code[:40]}」不是有效的编码（只能是字母和数字，最多 40 位）。",
+                      GridErrorCode.BAD_CODE)  # fmt: skip
+    problem = check_code(code, level=level, parent=parent)
+    if problem is None:
+        return code, code
+    if parent is None:  # a street's code is the root of every code under it
+        raise _Reject(problem, GridErrorCode.BAD_CODE)
+    if parents is not None:
+        other = next(
+            (r for c, r in parents.by_code.items() if code.startswith(c) and r.pk != parent.pk),
+            None,
+        )
+        if other is not None and len(code) == CODE_LENGTHS[level]:
+            raise _Reject(problem, GridErrorCode.BAD_CODE)
+    return "", code
+
+
 def import_regions(
     *,
     actor,
@@ -336,11 +375,9 @@ def import_regions(
                     except geo.GeometryError as exc:
                         raise _Reject(exc.message, exc.code)
             code = normalize_code(props.get(code_field)) if code_field else ""
+            code, official = _split_official(code, level=level, parent=parent, parents=parents)
             existing = None
             if code:
-                problem = check_code(code, level=level, parent=parent)
-                if problem:
-                    raise _Reject(problem, GridErrorCode.BAD_CODE)
                 existing = Region.objects.filter(code=code).first()
                 if existing is not None and existing.level != level:
                     raise _Reject(
@@ -387,6 +424,7 @@ def import_regions(
                 special_type=stype,
                 repaired_note=checked.repaired_note,
                 existing=existing,
+                official_code=official,
             )
         except _Reject as rej:
             result.rejected.append(
@@ -412,6 +450,8 @@ def import_regions(
 
     for plan in planned:
         entry = {"index": plan.index, "code": plan.code, "name": plan.name}
+        if plan.official_code and plan.official_code != plan.code:
+            entry["official_code"] = plan.official_code
         (result.updated if plan.existing else result.created).append(entry)
         if plan.repaired_note:
             result.repaired.append(entry | {"note": plan.repaired_note})
@@ -463,6 +503,7 @@ def _find_overlaps(planned: list[_Planned], level: str, kind: str, result: Impor
 
 WRITTEN_FIELDS = [
     "code",
+    "official_code",
     "name",
     "level",
     "kind",
@@ -509,6 +550,8 @@ def _write_all(planned, result: ImportResult, *, actor, level, kind, source_name
         region.level = level
         region.kind = kind
         region.special_type = plan.special_type
+        if plan.official_code:
+            region.official_code = plan.official_code
         region.parent = plan.parent
         region.geojson = plan.geojson
         region.is_active = True

@@ -22,7 +22,10 @@ CHILD_LEVEL = {"street": "community", "community": "grid", "grid": None}
 
 class Region(TimeStampedModel, VersionedModel):
     """A node of the region tree. Codes are hierarchical: a child's code starts with its
-    parent's, so "inside this street" is a prefix match."""
+    parent's, so "inside this street" is a prefix match. The official code published for the
+    region (`official_code`) is kept as it is, even where it does not nest (the 苏州工业园区
+    communities 3205050… under streets coded 320576…): then `code` is generated under the
+    parent's and the official one stays searchable and shown."""
 
     class Level(models.TextChoices):
         STREET = "street", "街道"
@@ -34,6 +37,14 @@ class Region(TimeStampedModel, VersionedModel):
         SPECIAL = "special", "专属网格"
 
     code = models.CharField("编码", max_length=40, unique=True)
+    official_code = models.CharField(
+        "官方编码",
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text="民政/自然资源等部门发布的区划或网格编码；不嵌套在上级编码下时，"
+        "系统另行生成内部编码（编码字段）用于数据权限",
+    )
     name = models.CharField("名称", max_length=100)
     level = models.CharField("层级", max_length=20, choices=Level.choices, db_index=True)
     kind = models.CharField(

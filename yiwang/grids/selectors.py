@@ -13,7 +13,8 @@ NOT_FOUND = "未找到该区域或网格。"
 def region_list(*, user, filters: dict | None = None):
     """Children of `filters["parent"]` (a code) that the user may see; without a parent, the
     top of what the user may see (a street worker: the street; a grid worker: their street).
-    Optional filters: level, kind, q (name or code contains), active (default: active only)."""
+    Optional filters: level, kind, q (name contains, code or official code starts with), active
+    (default: active only)."""
     filters = filters or {}
     visible = Region.objects.visible_to(user)
     parent_code = (filters.get("parent") or "").strip()
@@ -27,7 +28,11 @@ def region_list(*, user, filters: dict | None = None):
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
     if filters.get("q"):
-        qs = qs.filter(Q(name__contains=filters["q"]) | Q(code__startswith=filters["q"]))
+        qs = qs.filter(
+            Q(name__contains=filters["q"])
+            | Q(code__startswith=filters["q"])
+            | Q(official_code__startswith=filters["q"])
+        )
     if filters.get("active", True) is not None:
         qs = qs.filter(is_active=filters.get("active", True))
     return (

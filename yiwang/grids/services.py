@@ -22,6 +22,7 @@ from yiwang.grids.models import CODE_LENGTHS, PARENT_LEVEL, GridWorker, Region
 
 REGION_AUDIT_FIELDS = [
     "code",
+    "official_code",
     "name",
     "level",
     "kind",

@@ -26,16 +26,22 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.accounts.models import Role
 from yiwang.core.api import parse_bool
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.parsers import JSONObjectParser
 from yiwang.core.pii import mask_name
 from yiwang.workorders import selectors
 from yiwang.workorders import services as sv
@@ -92,6 +98,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "primary_department",
             "primary_department_name",
             "deadline",
+            "deadline_provisional",
             "sla",
             "supervised",
             "description",
@@ -186,7 +193,7 @@ class ExtensionSerializer(serializers.Serializer):
 class WorkOrderDetailSerializer(WorkOrderSerializer):
     """One order with its timeline (`events`), photos, sub-tasks and what the viewer may do."""
 
-    events = EventSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
     assist_tasks = AssistTaskSerializer(many=True, read_only=True)
     extensions = ExtensionSerializer(many=True, read_only=True)
@@ -207,6 +214,7 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
             "completed_on_time",
             "resolved_on_spot",
             "resolved_in_grid",
+            "no_photo_reason",
             "archived_workdays",
             "supervise_count",
             "return_count",
@@ -224,6 +232,17 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
             "allowed_actions",
         ]
 
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, obj) -> list[dict]:
+        """The timeline, with the reporter's own events named as `reporter_display` names
+        them: a viewer who sees the reporter masked (张*) sees the same in `events[].actor`."""
+        rows = EventSerializer(obj.events.all(), many=True, context=self.context).data
+        shown = self.get_reporter_display(obj)
+        for event, row in zip(obj.events.all(), rows, strict=True):
+            if _is_reporter_event(obj, event):
+                row["actor"] = shown
+        return rows
+
     def get_rule(self, obj) -> dict | None:
         if not obj.rule_id:
             return None
@@ -235,6 +254,18 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
     def get_allowed_actions(self, obj) -> list[str]:
         request = self.context.get("request")
         return selectors.work_order_actions(user=request.user, order=obj) if request else []
+
+
+def _is_reporter_event(order: WorkOrder, event) -> bool:
+    if order.reporter_id is not None:
+        return event.actor_id == order.reporter_id
+    # reported by name only (12345 hotline, a grid worker for someone): a nameless system event
+    # carrying the reporter's name
+    return (
+        event.actor_id is None
+        and bool(order.reporter_name)
+        and event.actor_name == order.reporter_name
+    )
 
 
 def _detail(request, order: WorkOrder, *, warnings=None, status=200, headers=None) -> Response:
@@ -328,7 +359,8 @@ class Pagination(PageNumberPagination):
 
 
 class WorkOrderListCreateView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
+    pagination_class = Pagination  # also tells the OpenAPI schema that the list is paginated
 
     @extend_schema(
         parameters=[
@@ -342,6 +374,7 @@ class WorkOrderListCreateView(APIView):
         responses=WorkOrderSerializer(many=True),
     )
     def get(self, request):
+        _id_param(request.query_params, "department")  # refused here, not deep in SQL
         qs = (
             selectors.work_order_list(
                 user=request.user, filters=request.query_params, request=request
@@ -448,7 +481,11 @@ ACTIONS = {
     ),
     "complete": (
         sv.work_order_complete,
-        lambda r, d: {"note": d.get("note"), "photos": _photos(r)},
+        lambda r, d: {
+            "note": d.get("note"),
+            "photos": _photos(r),
+            "no_photo_reason": d.get("no_photo_reason") or "",
+        },
     ),
     "verify": (sv.work_order_verify, lambda r, d: {"note": d.get("note") or ""}),
     "reopen": (
@@ -465,6 +502,7 @@ ACTIONS = {
             "note": d.get("note"),
             "photos": _photos(r),
             "category": d.get("category") or None,
+            "no_photo_reason": d.get("no_photo_reason") or "",
         },
     ),
     "merge": (
@@ -504,12 +542,13 @@ ACTION_REQUEST = inline_serializer(
         "comment": serializers.CharField(required=False),
         "reopen": serializers.BooleanField(required=False),
         "photos": serializers.ListField(child=serializers.ImageField(), required=False),
+        "no_photo_reason": serializers.CharField(required=False),
     },
 )
 
 
 class WorkOrderActionView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="workorders_action",
@@ -532,7 +571,7 @@ class WorkOrderActionView(APIView):
 
 
 class AssistTaskActionView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="workorders_assist_task_action",
@@ -640,7 +679,26 @@ def _date(value, *, field: str, default: dt.date) -> dt.date:
         parsed = None
     if parsed is None:
         raise ValidationFailed("日期格式应为 YYYY-MM-DD。", fields={field: ["日期格式不正确"]})
+    if not EARLIEST_DATE <= parsed < LATEST_DATE:  # 0001-01-01 overflows the time arithmetic
+        raise ValidationFailed(
+            "日期超出范围（应在 2000 年至 2099 年之间）。", fields={field: ["超出范围"]}
+        )
     return parsed
+
+
+EARLIEST_DATE, LATEST_DATE = dt.date(2000, 1, 1), dt.date(2100, 1, 1)
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
+
+def _id_param(params, name: str) -> int | None:
+    """An id from the query string: digits, within the range of a database id."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ID:
+        raise ValidationFailed(f"参数 {name} 必须是编号（整数）。", fields={name: ["必须是整数"]})
+    return int(text)
 
 
 class KpiView(APIView):
@@ -658,15 +716,13 @@ class KpiView(APIView):
         params = request.query_params
         date_from = _date(params.get("from"), field="from", default=today.replace(day=1))
         date_to = _date(params.get("to"), field="to", default=today)
-        department = params.get("department")
-        if department not in (None, "") and not str(department).isdigit():
-            raise ValidationFailed("部门须为 id。", fields={"department": ["必须是整数"]})
+        department = _id_param(params, "department")
         return Response(
             selectors.work_order_kpis(
                 user=request.user,
                 date_from=date_from,
                 date_to=date_to,
                 region=params.get("grid", "").strip(),
-                department=int(department) if department else None,
+                department=department,
             )
         )

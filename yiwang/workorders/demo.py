@@ -73,6 +73,31 @@ RULES = [
     ("12345-0803", "社会事业局", [], 10, "work_days", False, ""),
     ("12345-0903", "社区治理局", [], 10, "work_days", False, ""),
     ("12345-9901", "为民服务中心", [], 2, "work_days", False, "政策咨询：2 个工作日内答复"),
+    # 管理部件 (GB/T 47678.5-2026 表A.1): the components residents meet most. 井盖 missing or
+    # loose is a fall hazard: 1 工作日; 路灯: 1 工作日 (reference.md §1.3, 太原 example).
+    ("01001", "社区治理局", [], 1, "work_days", False, "供水井盖缺失、破损、松动、移位"),
+    ("01002", "社区治理局", [], 1, "work_days", False, "污水井盖缺失、破损、松动、移位"),
+    ("01003", "社区治理局", [], 1, "work_days", False, "雨水井盖缺失、破损、松动、移位"),
+    ("01004", "社区治理局", [], 1, "work_days", False, "雨水箅子缺失、破损、堵塞"),
+    ("01023", "社区治理局", [], 1, "work_days", False, "权属不明的井盖缺失、破损、松动"),
+    ("01013", "安全生产监督管理局", ["社区治理局"], 1, "work_days", False,
+     "消火栓、灭火器箱等消防设施缺损、漏水、被圈占"),
+    ("01037", "社区治理局", [], 1, "work_days", False, "路灯不亮、灯杆倾斜、灯具破损"),
+    ("01039", "社区治理局", [], 3, "work_days", False, ""),
+    ("01046", "社区治理局", [], 3, "work_days", False, "健身器材破损、松动"),
+    ("01054", "安全生产监督管理局", ["社区治理局"], 2, "work_days", False, ""),
+    ("02010", "综合行政执法局", ["社区治理局"], 3, "work_days", False,
+     "交通标志牌歪斜、缺损，标线不清"),
+    ("02014", "综合行政执法局", [], 1, "work_days", False, "交通信号灯不亮、故障"),
+    ("02017", "综合行政执法局", ["社区治理局"], 2, "work_days", False, "交通护栏破损、倒伏"),
+    ("02025", "综合行政执法局", [], 2, "work_days", True, ""),
+    ("02034", "社区治理局", [], 3, "work_days", False, "盲道、无障碍坡道等设施缺损"),
+    ("03001", "社区治理局", [], 1, "work_days", False, ""),
+    ("03005", "社区治理局", [], 8, "work_hours", True, "垃圾箱满溢、破损、缺失"),
+    ("04002", "社区治理局", [], 3, "work_days", False, "行道树倒伏、枯死、遮挡"),
+    ("04007", "社区治理局", [], 3, "work_days", False, ""),
+    ("06051", "社区治理局", [], 3, "work_days", False, ""),
+    ("09019", "综合行政执法局", [], 1, "work_days", True, "占用盲道等无障碍通道"),
 ]  # fmt: skip
 
 
@@ -199,7 +224,11 @@ def _scenarios(d: _Demo):
         o = d.dispatched(o)
         o = sv.work_order_accept(actor=u["zhifa"], order=o, version=o.version)
         sv.work_order_complete(
-            actor=u["zhifa"], order=o, version=o.version, note="已劝导摊主入市经营，现场恢复通行。"
+            actor=u["zhifa"],
+            order=o,
+            version=o.version,
+            note="已劝导摊主入市经营，现场恢复通行。",
+            no_photo_reason="早高峰人多，执法记录仪视频已存档，未另拍照片",
         )
 
     def garbage_on_spot_archived_rated():
@@ -214,12 +243,20 @@ def _scenarios(d: _Demo):
         )
         if o.status in ("triage", "dispatched") and o.grid_id:
             o = sv.work_order_resolve_on_spot(
-                actor=u["gridworker"], order=o, version=o.version, note="已联系保洁清运。"
+                actor=u["gridworker"],
+                order=o,
+                version=o.version,
+                note="已联系保洁清运。",
+                no_photo_reason="保洁已清运，忘记拍照，次日巡查补看",
             )
         else:
             o = d.dispatched(o, "社区治理局")
             o = sv.work_order_resolve_on_spot(
-                actor=u["admin"], order=o, version=o.version, note="已联系保洁清运。"
+                actor=u["admin"],
+                order=o,
+                version=o.version,
+                note="已联系保洁清运。",
+                no_photo_reason="保洁已清运，忘记拍照，次日巡查补看",
             )
         o = sv.work_order_verify(actor=u["dispatcher"], order=o, version=o.version, note="照片核实")
         sv.work_order_rate(

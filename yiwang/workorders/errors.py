@@ -19,3 +19,5 @@ class WorkOrderErrorCode(StrEnum):
     NO_PENDING_EXTENSION = "no_pending_extension"
     DEADLINE_PASSED = "deadline_passed"
     ASSIST_DUPLICATE = "assist_duplicate"
+    OUTSIDE_STREET = "outside_street"  # a resident's point outside every street of the platform
+    ALREADY_SUPPORTED = "already_supported"  # 我也遇到 twice on the same order

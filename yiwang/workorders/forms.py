@@ -361,9 +361,14 @@ class ExtendDecideForm(ActionForm):
 class CompleteForm(ActionForm):
     note = _note("处置情况", required=True, rows=3)
     photos = PhotosField(label="处置照片", capture=True)
+    no_photo_reason = _note("没有照片时，写明原因", required=False, rows=2)
 
     def service_kwargs(self):
-        return {"note": self.cleaned_data["note"], "photos": self.cleaned_data["photos"]}
+        return {
+            "note": self.cleaned_data["note"],
+            "photos": self.cleaned_data["photos"],
+            "no_photo_reason": self.cleaned_data.get("no_photo_reason", ""),
+        }
 
 
 class ResolveOnSpotForm(CompleteForm):

@@ -33,6 +33,14 @@ KPI_SCOPE = ["region_code", "primary_department"]  # the columns KPI queries fil
 # ---------------------------------------------------------------------------------------------
 
 
+def limit_text(value: float | None, unit: str) -> str:
+    """15.0, "work_days" → "15工作日"."""
+    if value is None:
+        return ""
+    shown = int(value) if value == int(value) else value
+    return f"{shown}{dict(TimeUnit.CHOICES).get(unit, unit)}"
+
+
 class Category(TimeStampedModel):
     """One node of the two-level category tree (大类 / 小类).
 
@@ -44,6 +52,7 @@ class Category(TimeStampedModel):
 
     class Kind(models.TextChoices):
         CITY_EVENT = "city_event", "数字城管管理事项"
+        COMPONENT = "component", "数字城管管理部件"
         HOTLINE = "hotline", "12345热线诉求"
         LOCAL = "local", "本地扩展事项"
 
@@ -165,10 +174,7 @@ class ResponsibilityRule(models.Model):
 
     @property
     def limit_display(self) -> str:
-        value = (
-            int(self.limit_value) if self.limit_value == int(self.limit_value) else self.limit_value
-        )
-        return f"{value}{dict(TimeUnit.CHOICES).get(self.limit_unit, self.limit_unit)}"
+        return limit_text(self.limit_value, self.limit_unit)
 
     def limit_for(self, priority: str) -> float:
         if priority == WorkOrder.Priority.URGENT and self.urgent_limit_value:
@@ -209,6 +215,7 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         OPEN311 = "open311", "Open311接口"
         PATROL = "patrol", "巡查发现"
         STAFF = "staff", "工作人员录入"
+        ENTERPRISE = "enterprise", "企业诉求"
 
     class Priority(models.TextChoices):
         NORMAL = "normal", "一般"
@@ -314,6 +321,18 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
     )
     deadline = models.DateTimeField("处置时限", null=True, blank=True)
     yellow_at = models.DateTimeField("预警时间", null=True, blank=True)
+    limit_value = models.FloatField("处置时限数值", null=True, blank=True)
+    limit_unit = models.CharField(
+        "处置时限单位", max_length=12, choices=TimeUnit.CHOICES, blank=True
+    )
+    no_photo_reason = models.CharField(
+        "未上传处置照片的原因", max_length=500, blank=True, help_text="办结时没有照片必须写明原因"
+    )
+    deadline_provisional = models.BooleanField(
+        "时限为预估",
+        default=False,
+        help_text="时限落在节假日安排尚未录入的年份，按预估日历计算；录入该年后重新计算",
+    )
     sla_level = models.CharField(
         "最近巡检颜色",
         max_length=10,
@@ -449,6 +468,11 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         return q
 
     # --- SLA ----------------------------------------------------------------------------------
+
+    @property
+    def limit_display(self) -> str:
+        """The limit the order was dispatched with (处置时限), e.g. "15工作日"."""
+        return limit_text(self.limit_value, self.limit_unit)
 
     def sla_at(self, now: dt.datetime) -> str | None:
         """green / yellow (≥ 80 % of the allotted time used) / red (overdue); None without a
@@ -596,8 +620,10 @@ class WorkOrderEvent(AppendOnlyModel):
         RESOLVE_ON_SPOT = "resolve_on_spot", "现场处置"
         MERGE = "merge", "合并"
         MERGED_IN = "merged_in", "并入重复工单"
+        SUPPORT = "support", "我也遇到"
         CANCEL = "cancel", "撤销"
         RATE = "rate", "评价"
+        DEADLINE_RECOMPUTE = "deadline_recompute", "时限按正式放假安排重算"
 
     order = models.ForeignKey(
         WorkOrder, verbose_name="工单", on_delete=models.PROTECT, related_name="events"
@@ -770,6 +796,7 @@ class ExtensionRequest(models.Model):
         PENDING = "pending", "待审批"
         APPROVED = "approved", "已同意"
         REFUSED = "refused", "不同意"
+        CLOSED = "closed", "工单已办结，申请关闭"
 
     order = models.ForeignKey(
         WorkOrder, verbose_name="工单", on_delete=models.PROTECT, related_name="extensions"
@@ -814,3 +841,33 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} 延期 {self.get_status_display()}"
+
+
+class WorkOrderSupporter(models.Model):
+    """我也遇到: a resident who met the same problem and joined an open order instead of filing a
+    duplicate. They count as a supporter of that order (and follow it), never as an order."""
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name="工单", on_delete=models.CASCADE, related_name="supporters"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="附议人",
+        on_delete=models.CASCADE,
+        related_name="supported_work_orders",
+    )
+    description = models.TextField("补充描述", blank=True, max_length=DESCRIPTION_MAX)
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "我也遇到（附议）"
+        verbose_name_plural = "我也遇到（附议）"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "user"], name="workorders_one_support_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} 我也遇到 {self.user_id}"

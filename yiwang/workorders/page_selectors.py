@@ -263,3 +263,23 @@ def map_layers(*, user, order: WorkOrder | None = None) -> list[dict]:
         if geometry:
             features.append({"name": region.name, "level": region.level, "geometry": geometry})
     return features
+
+
+def rework_reasons(order_ids) -> dict[int, str]:
+    """返工: for each order sent back to its department, the reason of the latest return (the
+    dispatcher's 返工 note, or the resident's unsatisfied rating that reopened it)."""
+    from yiwang.workorders.models import WorkOrderEvent
+
+    Action = WorkOrderEvent.Action
+    events = (
+        WorkOrderEvent.objects.filter(order_id__in=list(order_ids))
+        .filter(Q(action=Action.REOPEN) | Q(action=Action.RATE, data__reopened=True))
+        .order_by("order_id", "-at", "-pk")
+        .values_list("order_id", "action", "note")
+    )
+    reasons: dict[int, str] = {}
+    for order_id, action, note in events:
+        if order_id not in reasons:
+            prefix = "居民不满意：" if action == Action.RATE else ""
+            reasons[order_id] = prefix + (note or "（未写明原因）")
+    return reasons

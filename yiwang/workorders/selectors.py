@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.utils import timezone
@@ -82,7 +83,7 @@ def work_order_actions(*, user, order: WorkOrder) -> list[str]:
         ("resolve_on_spot", sv._is_grid_worker_of(user, order), order.mark_resolved_on_spot),
         ("merge", dispatcher, order.mark_merged),
         ("cancel", dispatcher or reporter, order.mark_cancelled),
-        ("rate", reporter, order.mark_rated),
+        ("rate", sv.may_rate(user, order), order.mark_rated),
     ]
     allowed = [name for name, ok, method in checks if ok and can_proceed(method)]
     pending = any(e.status == ExtensionRequest.Status.PENDING for e in order.extensions.all())
@@ -361,3 +362,183 @@ def work_order_kpis(
         "satisfied": satisfied,
         "satisfaction_rate": _rate(satisfied, rated),
     }
+
+
+# --- the resident's report: 我也遇到 and the category picker ------------------------------------
+
+NEARBY_LIMIT = 5
+_LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def _public_text(text: str, limit: int = 60) -> str:
+    """An order's description as another resident may read it: short, long numbers (phones,
+    ID numbers) masked."""
+    text = _LONG_NUMBER.sub(lambda m: m.group()[:3] + "****", " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def nearby_similar_orders(*, user, description: str, lon, lat) -> list[dict]:
+    """我也遇到: open orders near the point with similar text (the duplicate check of intake,
+    `intake.find_duplicates`, read through its hook), as any resident may see them: category,
+    state, a short masked description, distance and supporters, never who reported it. The
+    user's own orders and those they already support are marked."""
+    from yiwang.workorders import intake
+
+    text = (description or "").strip()
+    if not text or lon is None or lat is None:
+        return []
+    found = intake.find_duplicates(description=text, lon=lon, lat=lat, reported_at=timezone.now())[
+        :NEARBY_LIMIT
+    ]
+    if not found:
+        return []
+    orders = {
+        o.pk: o
+        for o in WorkOrder.objects.filter(
+            pk__in=[pk for pk, _, _ in found], status__in=WorkOrder.OPEN_STATES
+        )
+        .select_related("category")
+        .annotate(n_supporters=Count("supporters", distinct=True))
+    }
+    supported = set(
+        user.supported_work_orders.filter(order_id__in=orders).values_list("order_id", flat=True)
+    ) if getattr(user, "is_authenticated", False) else set()  # fmt: skip
+    rows = []
+    for pk, similarity, metres in found:
+        order = orders.get(pk)
+        if order is None:
+            continue
+        rows.append(
+            {
+                "id": order.pk,
+                "code": order.code,
+                "category": order.category.name if order.category_id else "",
+                "status": order.get_status_display(),
+                "description": _public_text(order.description),
+                "reported_at": order.reported_at,
+                "distance_m": round(metres),
+                "similarity": round(similarity, 2),
+                "supporters": order.n_supporters,
+                "mine": order.reporter_id == getattr(user, "pk", None),
+                "supported": order.pk in supported,
+            }
+        )
+    return rows
+
+
+# 居民常用分类: the everyday problems a resident reports, each with an icon (drawn by
+# templates/workorders/_cat_icon.html under its key) and the small classes it files under (the
+# first that exists and is active is used). (key, label, codes)
+EVERYDAY_CATEGORIES = [
+    ("garbage", "垃圾满溢/暴露垃圾", ["06042", "03005", "06010"]),
+    ("clutter", "乱堆杂物/楼道堆物", ["06036"]),
+    ("stall", "占道摆摊/店外经营", ["09006", "09005"]),
+    ("parking", "车辆乱停/占消防通道", ["09009", "09010", "09012"]),
+    ("manhole", "井盖缺失/松动", ["01023", "01003", "01002", "01001"]),
+    ("streetlight", "路灯不亮", ["01037"]),
+    ("fire", "消防设施/消火栓", ["01013"]),
+    ("traffic", "交通设施/信号灯/护栏", ["02014", "02010", "02017"]),
+    ("road", "道路破损/盲道缺损", ["06013", "06051", "02034"]),
+    ("noise", "噪声/油烟扰民", ["06028", "06027"]),
+    ("ads", "小广告", ["07001"]),
+    ("building", "违法搭建", ["06001"]),
+    ("tree", "树木倒伏/绿化", ["04002", "06017"]),
+    ("garage", "车库住人/群租", ["90001", "90002"]),
+]
+
+
+def everyday_categories() -> list[dict]:
+    """The short list of everyday categories for residents: [{"key", "label", "code", "name"}],
+    each bound to the first of its codes that is an active small class."""
+    codes = {c for _, _, cs in EVERYDAY_CATEGORIES for c in cs}
+    active = dict(
+        Category.objects.filter(code__in=codes, is_active=True, parent__isnull=False).values_list(
+            "code", "name"
+        )
+    )
+    rows = []
+    for key, label, candidates in EVERYDAY_CATEGORIES:
+        code = next((c for c in candidates if c in active), None)
+        if code is not None:
+            rows.append({"key": key, "label": label, "code": code, "name": active[code]})
+    return rows
+
+
+# --- the offline base map and address suggestions -------------------------------------------------
+
+HOUSES_MAX_SPAN = 0.03  # degrees (about 3 km): buildings only when zoomed in that far
+HOUSES_LIMIT = 1500
+
+
+def _bbox(text: str) -> tuple[float, float, float, float] | None:
+    try:
+        values = [float(v) for v in str(text or "").split(",")]
+    except ValueError:
+        return None
+    if len(values) != 4:
+        return None
+    min_lon, min_lat, max_lon, max_lat = values
+    ok = -180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90
+    return (min_lon, min_lat, max_lon, max_lat) if ok else None
+
+
+def map_base(*, bbox: str = "", regions: bool = True) -> dict:
+    """The base map drawn without tiles (底图): {"regions": [{"code", "official_code", "name",
+    "level", "kind", "geometry"}], "houses": [...], "houses_note"}.
+
+    Outlines of streets, communities and grids are public boundaries (posted by regulation), so
+    every signed-in user gets them. Buildings of the 房屋库 come only for a small bbox (zoomed
+    in) and only as building points (address without room, no household, no person:
+    `basedata.selectors.building_points`)."""
+    import json
+
+    from yiwang.basedata.selectors import building_points
+    from yiwang.grids.models import Region
+
+    outlines = []
+    rows = (
+        Region.objects.filter(is_active=True)
+        .exclude(geojson="")
+        .order_by("code")
+        .values_list("code", "official_code", "name", "level", "kind", "geojson")
+    )
+    for code, official, name, level, kind, text in rows if regions else ():
+        try:
+            geometry = json.loads(text)
+        except ValueError:
+            continue
+        outlines.append(
+            {
+                "code": code,
+                "official_code": official,
+                "name": name,
+                "level": level,
+                "kind": kind,
+                "geometry": geometry,
+            }
+        )
+    box = _bbox(bbox)
+    houses, note = [], "放大地图后显示房屋"
+    if (
+        box is not None
+        and (box[2] - box[0]) <= HOUSES_MAX_SPAN
+        and (box[3] - box[1]) <= HOUSES_MAX_SPAN
+    ):
+        houses = building_points(bbox=box, limit=HOUSES_LIMIT)
+        note = ""
+    return {"regions": outlines, "houses": houses, "houses_note": note}
+
+
+def address_suggestions(address: str) -> list[dict]:
+    """Points for an address typed without one (地址匹配): the 房屋库's buildings that match,
+    best first, each with the grid it falls in."""
+    from yiwang.basedata.selectors import address_match
+    from yiwang.workorders.locating import locate_point
+
+    rows = []
+    for match in address_match(address, limit=5):
+        if match["score"] < 0.3:
+            continue
+        found = locate_point(match["lon"], match["lat"])
+        rows.append(match | {"grid": found.grid.name if found and found.grid else ""})
+    return rows

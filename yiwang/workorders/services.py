@@ -64,9 +64,12 @@ from yiwang.core.workdays import (
     TimeUnit,
     add_work_hours,
     deadline_for,
+    is_provisional,
     workdays_between,
     working_seconds_between,
 )
+from yiwang.notifications import recipients as notify_to
+from yiwang.notifications.services import notify
 from yiwang.workorders import intake, refdata
 from yiwang.workorders.errors import WorkOrderErrorCode as Code
 from yiwang.workorders.models import (
@@ -168,6 +171,69 @@ def _require_primary_staff(actor, order: WorkOrder, what: str) -> None:
     )
 
 
+# Roles that work the loop: their rating would be a self-assessment (一网 rates the government
+# from the resident's side).
+WORKING_ROLES = frozenset(Role) - {Role.RESIDENT}
+
+
+def may_rate(user, order: WorkOrder) -> bool:
+    """Whether `user` may rate `order`: its reporter — the resident who reported, or on whose
+    behalf a grid worker reported (代为上报) — and never someone who works the loop: a grid
+    worker who reported for themselves, the handler, the one who resolved it on the spot."""
+    if user is None or order.reporter_id != user.pk:
+        return False
+    if order.handler_id == user.pk:
+        return False
+    return not (data_scope(user).roles & WORKING_ROLES)
+
+
+def works_the_loop(user) -> bool:
+    """Whether `user` works in the loop (any role but resident): residents see an order as a
+    resident needs it, without the government's internal detail."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or bool(data_scope(user).roles & WORKING_ROLES)
+
+
+def may_reveal_reporter(user, order: WorkOrder) -> bool:
+    """回访: the dispatcher and the handling department may read the reporter's phone."""
+    return _is_dispatcher(user) or _is_staff_of(user, order.primary_department_id)
+
+
+@transaction.atomic
+def work_order_reporter_reveal(*, actor, order, purpose: str) -> str:
+    """The reporter's phone in clear (查看明文) for a stated purpose, audited."""
+    order = _lock_order(actor, order)
+    user = acting_user(actor)
+    _require(may_reveal_reporter(user, order), "只有指挥中心坐席和主办部门可以查看上报人电话。")
+    purpose = _text(purpose, field="purpose", label="查看用途", required=True, max_length=200)
+    phone = reporter_phone(order)
+    if not phone:
+        raise NotFound("该工单没有登记上报人电话。")
+    audit_record(
+        actor=actor,
+        action="workorder.reporter_reveal",
+        target=order,
+        after={"field": "reporter_phone"},
+        note=purpose,
+    )
+    return phone
+
+
+def reporter_phone(order: WorkOrder) -> str:
+    """The phone to call back: the one given with the report, else the reporter's account's."""
+    if order.reporter_phone:
+        return order.reporter_phone
+    return (order.reporter.phone or "") if order.reporter_id else ""
+
+
+def _require_rater(user, order: WorkOrder) -> None:
+    _require(
+        may_rate(user, order),
+        "只有上报问题的居民（或被代为上报的居民）可以评价；网格员和工作人员不能评价自己上报或处置的工单。",
+    )
+
+
 def _require_state(order: WorkOrder, method, what: str) -> None:
     if not can_proceed(method):
         raise Conflict(
@@ -190,7 +256,19 @@ def _lock_order(actor, order) -> WorkOrder:
 
 
 def _text(value, *, field: str, label: str, required: bool, max_length: int = NOTE_MAX) -> str:
-    value = "" if value is None else str(value).strip()
+    """Text input: a string (a number, list or object is no text), trimmed, without NUL or
+    lone surrogates (no database stores them), at most `max_length` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{label}必须是文本。", fields={field: ["必须是文本"]})
+    value = value.strip()
+    if "\x00" in value:
+        raise ValidationFailed(f"{label}中不能含有空字符。", fields={field: ["含有空字符"]})
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed(f"{label}中含有无效字符。", fields={field: ["含有无效字符"]})
     if required and not value:
         raise ValidationFailed(f"请填写{label}。", fields={field: ["必填"]})
     if len(value) > max_length:
@@ -316,10 +394,28 @@ def _yellow_at(start: dt.datetime, deadline: dt.datetime, unit: str) -> dt.datet
 
 def compute_deadline(
     start: dt.datetime, value: float, unit: str
-) -> tuple[dt.datetime, dt.datetime]:
-    """(deadline, yellow_at) for a limit counted from `start` on the official calendar."""
+) -> tuple[dt.datetime, dt.datetime, bool]:
+    """(deadline, yellow_at, provisional) for a limit counted from `start` on our calendar;
+    provisional (预估) when the count reaches into a year whose holidays are not entered yet."""
     deadline = deadline_for(start, value, unit)
-    return deadline, _yellow_at(start, deadline, unit)
+    return deadline, _yellow_at(start, deadline, unit), is_provisional(start, deadline, unit)
+
+
+def _set_deadline(order: WorkOrder, value: float, unit: str) -> None:
+    """The order's 处置时限 from its report time (a rule's limit, or the dispatcher's)."""
+    order.limit_value, order.limit_unit = value, unit
+    order.deadline, order.yellow_at, order.deadline_provisional = compute_deadline(
+        order.reported_at, value, unit
+    )
+
+
+def _clear_deadline(order: WorkOrder) -> None:
+    order.deadline = order.yellow_at = order.limit_value = None
+    order.limit_unit = ""
+    order.deadline_provisional = False
+
+
+DEADLINE_FIELDS = ["deadline", "yellow_at", "limit_value", "limit_unit", "deadline_provisional"]
 
 
 def _bump_sequence_returning(day: dt.date) -> int | None:
@@ -469,7 +565,7 @@ def _apply_dispatch(order, *, rule, department, limit, now) -> None:
     order.primary_department = department
     order.rule = rule
     order.dispatched_at = now
-    order.deadline, order.yellow_at = compute_deadline(order.reported_at, *limit)
+    _set_deadline(order, *limit)
     order.sla_level = WorkOrder.Sla.GREEN
     order.triage_reason = ""
 
@@ -478,8 +574,7 @@ DISPATCH_FIELDS = [
     "primary_department",
     "rule",
     "dispatched_at",
-    "deadline",
-    "yellow_at",
+    *DEADLINE_FIELDS,
     "sla_level",
     "triage_reason",
     "category",
@@ -509,7 +604,9 @@ def _allowed_channels(actor) -> set[str]:
     roles = user.roles()
     if roles & {Role.DISPATCHER, Role.ADMIN, Role.WINDOW_CLERK, Role.LEADER}:
         return everything
-    allowed = {WorkOrder.Channel.RESIDENT}
+    # 企业诉求: a firm's company user (role 居民/企业) or the official linked to it (staff);
+    # the economy app checks the link before it reports on this channel.
+    allowed = {WorkOrder.Channel.RESIDENT, WorkOrder.Channel.ENTERPRISE}
     if roles & {Role.GRID_WORKER, Role.PARTY_SPECIALIST}:
         allowed |= {WorkOrder.Channel.GRID_WORKER, WorkOrder.Channel.PATROL}
     if roles & STAFF_ROLES:
@@ -541,11 +638,13 @@ def _may_backdate(actor, channel: str) -> bool:
 
 
 def _parse_coordinate(value, *, field: str, label: str, low: float, high: float):
-    if value in (None, ""):
+    if value is None or value == "":
         return None
+    if isinstance(value, bool):  # float(True) is 1.0: a JSON true is no coordinate
+        raise ValidationFailed(f"{label}必须是数字。", fields={field: ["必须是数字"]})
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int of 400 digits
         raise ValidationFailed(f"{label}必须是数字。", fields={field: ["必须是数字"]})
     if not math.isfinite(number) or not low <= number <= high:
         raise ValidationFailed(
@@ -554,23 +653,40 @@ def _parse_coordinate(value, *, field: str, label: str, low: float, high: float)
     return number
 
 
+# Times the platform can hold: the 12345 hotline and digital government records start well
+# after 2000; earlier (0001-01-01, 1900) is a typo or an attack, and overflows date arithmetic.
+EARLIEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_TIME = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
 def _parse_datetime(value, *, field: str) -> dt.datetime:
+    bad_format = ValidationFailed(
+        "时间格式不正确，应为 ISO 8601，如 2026-11-22T09:30:00+08:00。",
+        fields={field: ["时间格式不正确"]},
+    )
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
         parsed = dt.datetime.combine(value, dt.time(9, 0))
-    else:
+    elif isinstance(value, str):
         try:
-            parsed = parse_datetime(str(value).strip())
-        except ValueError:
+            parsed = parse_datetime(value.strip())
+        except (ValueError, OverflowError):
             parsed = None
         if parsed is None:
-            raise ValidationFailed(
-                "时间格式不正确，应为 ISO 8601，如 2026-11-22T09:30:00+08:00。",
-                fields={field: ["时间格式不正确"]},
-            )
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+            raise bad_format
+    else:  # a number (12345) or anything else is no time
+        raise bad_format
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        in_range = EARLIEST_TIME <= parsed < LATEST_TIME
+    except (ValueError, OverflowError):
+        in_range = False
+    if not in_range:
+        raise ValidationFailed(
+            "时间超出范围（应在 2000 年至 2099 年之间）。", fields={field: ["超出范围"]}
+        )
     return parsed
 
 
@@ -700,6 +816,8 @@ def work_order_create(
         from yiwang.workorders.locating import locate_point
 
         located = locate_point(lon, lat)
+        if channel == WorkOrder.Channel.RESIDENT:
+            refuse_outside_street(located)
     grid = located.grid if located else None
     region_code = located.region_code if located else ""
     if not region_code:
@@ -835,7 +953,7 @@ def _create(
         except CalendarUndefined as exc:
             logger.error("intake: %s; order goes to triage", exc.message)
             order.primary_department = order.rule = order.dispatched_at = None
-            order.deadline = order.yellow_at = None
+            _clear_deadline(order)
             order.sla_level = ""
             rule, reason = None, "calendar_undefined"
     if rule is not None:
@@ -910,6 +1028,15 @@ def _create(
         after=snapshot(order, AUDIT_FIELDS),
         note=f"{WorkOrder.Channel(channel).label}上报，{route_event.get_action_display()}",
     )
+    if order.status == S.DISPATCHED:  # 自动派遣 → the department's staff
+        notify(
+            recipients=notify_to.department_staff(order.primary_department_id),
+            kind="dispatch",
+            title=f"新派工单 {order.code}，请签收",
+            body=order.description[:100],
+            link=f"/wo/{order.pk}/",
+            sms_text=True,
+        )
     return order
 
 
@@ -1028,6 +1155,19 @@ def work_order_dispatch(
         },
         at=now,
     )
+    notify(  # 派遣 → the staff of the primary and the cooperating departments
+        recipients=[
+            u
+            for unit_id in [dept.pk, *(t.department_id for t in tasks)]
+            for u in notify_to.department_staff(unit_id)
+        ],
+        kind="dispatch",
+        title=f"新派工单 {order.code}，请签收",
+        body=order.description[:100],
+        link=f"/wo/{order.pk}/",
+        sms_text=True,
+        actor=actor,
+    )
     order.warnings = []
     return order
 
@@ -1056,6 +1196,15 @@ def work_order_verify(*, actor, order, version, note: str = "") -> WorkOrder:
         data={"archived_workdays": order.archived_workdays, "closed_assist_tasks": closed},
         at=now,
     )
+    notify(  # 结案 → the reporter, with the link to rate
+        recipients=[order.reporter],
+        kind="archived",
+        title=f"您反映的问题已办结（{order.code}），请评价",
+        body=order.description[:100],
+        link=f"/wo/{order.pk}/",
+        sms_text=True,
+        actor=actor,
+    )
     order.warnings = []
     return order
 
@@ -1067,9 +1216,11 @@ def _reopen_fields(order: WorkOrder) -> None:
     order.completed_on_time = None
     order.resolved_on_spot = False
     order.resolved_in_grid = False
+    order.no_photo_reason = ""
 
 
 REOPEN_FIELDS = [
+    "no_photo_reason",
     "reopen_count",
     "archived_at",
     "archived_workdays",
@@ -1077,8 +1228,7 @@ REOPEN_FIELDS = [
     "resolved_on_spot",
     "resolved_in_grid",
     "primary_department",
-    "deadline",
-    "yellow_at",
+    *DEADLINE_FIELDS,
     "sla_level",
     "triage_reason",
     "rating_reopened",
@@ -1106,9 +1256,7 @@ def work_order_reopen(*, actor, order, version, reason: str, department=None) ->
     if order.deadline is None:
         rule = find_rule(order.category, order.region_code)
         if rule is not None:
-            order.deadline, order.yellow_at = compute_deadline(
-                order.reported_at, rule.limit_for(order.priority), rule.limit_unit
-            )
+            _set_deadline(order, rule.limit_for(order.priority), rule.limit_unit)
     _reopen_fields(order)
     order.mark_reopened(S.HANDLING)
     _save(order, REOPEN_FIELDS, now)
@@ -1120,6 +1268,17 @@ def work_order_reopen(*, actor, order, version, reason: str, department=None) ->
         note=reason,
         data={"department": order.primary_department_id, "reopen_count": order.reopen_count},
         at=now,
+    )
+    notify(  # 返工 → the handler (or, without one, the department's staff)
+        recipients=[order.handler]
+        if order.handler_id
+        else notify_to.department_staff(order.primary_department_id),
+        kind="reopen",
+        title=f"工单 {order.code} 返工：{reason[:40]}",
+        body=order.description[:100],
+        link=f"/wo/{order.pk}/",
+        sms_text=True,
+        actor=actor,
     )
     order.warnings = []
     return order
@@ -1151,6 +1310,15 @@ def work_order_supervise(*, actor, order, version, note: str) -> WorkOrder:
         note=note,
         data={"supervise_count": order.supervise_count},
         at=now,
+    )
+    notify(  # 督办 → the department head
+        recipients=notify_to.department_heads(order.primary_department_id),
+        kind="supervise",
+        title=f"督办：工单 {order.code}",
+        body=note[:200],
+        link=f"/wo/{order.pk}/",
+        sms_text=True,
+        actor=actor,
     )
     order.warnings = []
     return order
@@ -1260,10 +1428,17 @@ def work_order_extend_decide(
         order.deadline = deadline
         unit = order.rule.limit_unit if order.rule_id else request.unit
         order.yellow_at = _yellow_at(order.reported_at, deadline, unit)
+        order.deadline_provisional = order.deadline_provisional or is_provisional(
+            request.old_deadline or order.reported_at, deadline, request.unit
+        )
         order.sla_level = order.sla_at(now) or ""
         order.extension_count += 1
         data.update(old_deadline=request.old_deadline, new_deadline=deadline)
-        _save(order, ["deadline", "yellow_at", "sla_level", "extension_count"], now)
+        _save(
+            order,
+            ["deadline", "yellow_at", "deadline_provisional", "sla_level", "extension_count"],
+            now,
+        )
         action = Action.EXTEND_APPROVE
     else:
         request.status = ExtensionRequest.Status.REFUSED
@@ -1324,13 +1499,13 @@ def work_order_return(*, actor, order, version, reason: str) -> WorkOrder:
     order.primary_department = None
     order.rule = None
     order.handler = None
-    order.deadline = order.yellow_at = None
+    _clear_deadline(order)
     order.sla_level = ""
     order.triage_reason = "returned"
     order.return_count += 1
     _save(
         order,
-        ["primary_department", "rule", "handler", "deadline", "yellow_at", "sla_level",
+        ["primary_department", "rule", "handler", *DEADLINE_FIELDS, "sla_level",
          "triage_reason", "return_count"],
         now,
     )  # fmt: skip
@@ -1393,6 +1568,15 @@ def work_order_assist(*, actor, order, version, departments, note: str) -> WorkO
         data={"departments": [u.pk for u in units], "tasks": [t.pk for t in tasks]},
         at=now,
     )
+    notify(  # 吹哨 → the summoned departments
+        recipients=[u for unit in units for u in notify_to.department_staff(unit.pk)],
+        kind="assist",
+        title=f"吹哨报到：工单 {order.code} 请求协办",
+        body=note[:200],
+        link=f"/wo/{order.pk}/",
+        sms_text=True,
+        actor=actor,
+    )
     order.warnings = []
     return order
 
@@ -1446,19 +1630,78 @@ def work_order_extend_request(*, actor, order, version, value, unit: str, reason
     return order
 
 
+def _official_deadline(order: WorkOrder) -> tuple[dt.datetime, dt.datetime, bool] | None:
+    """The order's deadline counted again from its report time: the limit it was dispatched
+    with, then each approved extension (a date the dispatcher typed stays as typed)."""
+    value, unit = order.limit_value, order.limit_unit
+    if value is None and order.rule_id:
+        value, unit = order.rule.limit_for(order.priority), order.rule.limit_unit
+    if value is None:
+        return None
+    deadline, _yellow, provisional = compute_deadline(order.reported_at, value, unit)
+    approved = order.extensions.filter(status=ExtensionRequest.Status.APPROVED)
+    for ext in approved.order_by("decided_at", "pk"):
+        if ext.new_deadline and ext.new_deadline != ext.proposed_deadline:
+            deadline = ext.new_deadline
+            continue
+        extended = deadline_for(deadline, ext.value, ext.unit)
+        provisional |= is_provisional(deadline, extended, ext.unit)
+        deadline = extended
+    return deadline, _yellow_at(order.reported_at, deadline, unit), provisional
+
+
 @transaction.atomic
-def work_order_complete(*, actor, order, version, note: str, photos=()) -> WorkOrder:
+def work_order_deadlines_recompute(*, actor=None, years=()) -> int:
+    """重算预估时限: once a year's official holidays are entered, every open order whose deadline
+    was provisional is counted again on the official calendar. Returns how many changed."""
+    now = timezone.now()
+    orders = (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("rule")
+        .filter(deadline_provisional=True, status__in=[S.DISPATCHED, S.HANDLING])
+    )
+    changed = 0
+    for order in orders:
+        counted = _official_deadline(order)
+        if counted is None:
+            continue
+        old = order.deadline
+        order.deadline, order.yellow_at, order.deadline_provisional = counted
+        order.sla_level = order.sla_at(now) or order.sla_level
+        _save(order, ["deadline", "yellow_at", "deadline_provisional", "sla_level"], now)
+        _record(
+            order,
+            actor=actor or "系统",
+            action=Action.DEADLINE_RECOMPUTE,
+            from_state=order.status,
+            note=f"{'、'.join(str(y) for y in years)}年放假安排已录入，时限按正式安排重算",
+            data={
+                "old_deadline": old.isoformat() if old else None,
+                "new_deadline": order.deadline.isoformat(),
+                "provisional": order.deadline_provisional,
+            },
+            at=now,
+        )
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def work_order_complete(
+    *, actor, order, version, note: str, photos=(), no_photo_reason: str = ""
+) -> WorkOrder:
     """处置完成 with a note and evidence photos: handling → completed (waiting for 核查).
-    Allowed while 吹哨 sub-tasks are open, with a warning (recorded in the event)."""
+    Without a photo the handler writes why (the dispatcher sees it before 核查结案). Allowed
+    while 吹哨 sub-tasks are open, with a warning (recorded in the event); a pending extension
+    request is closed with the order."""
     now = timezone.now()
     order = _lock_order(actor, order)
     _require_primary_staff(actor, order, "办结")
     check_version(order, version)
     _require_state(order, order.mark_completed, "办结")
     note = _text(note, field="note", label="处置情况", required=True)
-    photos = validate_photos(photos)
-    if _evidence_required() and not photos:
-        raise ValidationFailed("请上传处置照片。", fields={"photos": ["必填"]})
+    photos, order.no_photo_reason = _evidence(photos, no_photo_reason)
+    closed_extensions = _close_pending_extensions(order, now=now)
     open_tasks = list(
         order.assist_tasks.filter(status__in=AssistTask.ACTIVE).values_list(
             "department__name", flat=True
@@ -1470,14 +1713,19 @@ def work_order_complete(*, actor, order, version, note: str, photos=()) -> WorkO
     order.resolved_in_grid = bool(
         order.primary_department and order.primary_department.kind == OrgUnit.Kind.COMMUNITY
     )
-    _save(order, ["completed_at", "completed_on_time", "resolved_in_grid"], now)
+    _save(order, ["completed_at", "completed_on_time", "resolved_in_grid", "no_photo_reason"], now)
     event = _record(
         order,
         actor=actor,
         action=Action.COMPLETE,
         from_state=S.HANDLING,
         note=note,
-        data={"on_time": order.completed_on_time, "open_assist_tasks": open_tasks},
+        data={
+            "on_time": order.completed_on_time,
+            "open_assist_tasks": open_tasks,
+            "no_photo_reason": order.no_photo_reason,
+            "closed_extension_requests": closed_extensions,
+        },
         at=now,
     )
     _store_photos(order, photos, kind=WorkOrderPhoto.Kind.EVIDENCE, actor=actor, event=event)
@@ -1485,8 +1733,38 @@ def work_order_complete(*, actor, order, version, note: str, photos=()) -> WorkO
         [f"协办部门尚未完成：{'、'.join(open_tasks)}（结案时将自动关闭）"] if open_tasks else []
     )
     if not photos:
-        order.warnings.append("未上传处置照片。")
+        order.warnings.append(f"未上传处置照片（原因：{order.no_photo_reason}）。")
+    if closed_extensions:
+        order.warnings.append("待审批的延期申请已随办结关闭。")
     return order
+
+
+def _evidence(photos, no_photo_reason) -> tuple[list, str]:
+    """The evidence of a finished order (处置照片): photos, or a written reason for none."""
+    photos = validate_photos(photos)
+    if _evidence_required() and not photos:
+        raise ValidationFailed("请上传处置照片。", fields={"photos": ["必填"]})
+    if photos:
+        return photos, ""
+    reason = _text(
+        no_photo_reason,
+        field="no_photo_reason",
+        label="未上传照片的原因",
+        required=True,
+        max_length=500,
+    )
+    return photos, reason
+
+
+def _close_pending_extensions(order: WorkOrder, *, now) -> list[int]:
+    """A pending 延期申请 has nothing left to decide once the order is finished."""
+    pending = order.extensions.select_for_update().filter(status=ExtensionRequest.Status.PENDING)
+    ids = list(pending.values_list("pk", flat=True))
+    if ids:
+        ExtensionRequest.objects.filter(pk__in=ids).update(
+            status=ExtensionRequest.Status.CLOSED, decided_at=now, decision_note="工单已办结"
+        )
+    return ids
 
 
 # =============================================================================================
@@ -1496,7 +1774,7 @@ def work_order_complete(*, actor, order, version, note: str, photos=()) -> WorkO
 
 @transaction.atomic
 def work_order_resolve_on_spot(
-    *, actor, order, version, note: str, photos=(), category=None
+    *, actor, order, version, note: str, photos=(), category=None, no_photo_reason: str = ""
 ) -> WorkOrder:
     """现场处置 (小事不出格): the grid worker of the order's grid resolves it on the spot when
     the responsibility rule allows → completed (waiting for 核查). Counts for 现场处置率 and
@@ -1515,9 +1793,7 @@ def work_order_resolve_on_spot(
         raise Forbidden(
             f"按权责清单，“{cat.name}”不允许网格员现场处置。", code=Code.ON_SPOT_NOT_ALLOWED
         )
-    photos = validate_photos(photos)
-    if _evidence_required() and not photos:
-        raise ValidationFailed("请上传处置照片。", fields={"photos": ["必填"]})
+    photos, order.no_photo_reason = _evidence(photos, no_photo_reason)
     from_state = order.status
     _cancel_assist_tasks(order, now=now, reason="网格员现场处置")
     if cat.pk != order.category_id:
@@ -1535,7 +1811,7 @@ def work_order_resolve_on_spot(
     _save(
         order,
         ["category", "category_source", "rule", "handler", "completed_at", "completed_on_time",
-         "resolved_on_spot", "resolved_in_grid", "triage_reason"],
+         "resolved_on_spot", "resolved_in_grid", "triage_reason", "no_photo_reason"],
         now,
     )  # fmt: skip
     event = _record(
@@ -1544,11 +1820,15 @@ def work_order_resolve_on_spot(
         action=Action.RESOLVE_ON_SPOT,
         from_state=from_state,
         note=note,
-        data={"rule": rule.pk, "rule_version": rule.version},
+        data={
+            "rule": rule.pk,
+            "rule_version": rule.version,
+            "no_photo_reason": order.no_photo_reason,
+        },
         at=now,
     )
     _store_photos(order, photos, kind=WorkOrderPhoto.Kind.EVIDENCE, actor=actor, event=event)
-    order.warnings = [] if photos else ["未上传处置照片。"]
+    order.warnings = [] if photos else [f"未上传处置照片（原因：{order.no_photo_reason}）。"]
     return order
 
 
@@ -1582,8 +1862,7 @@ def work_order_rate(
     a later unsatisfied rating is only recorded. One rating per completion."""
     now = timezone.now()
     order = _lock_order(actor, order)
-    user = acting_user(actor)
-    _require(user is not None and order.reporter_id == user.pk, "只有上报人可以评价。")
+    _require_rater(acting_user(actor), order)
     check_version(order, version)
     _require_state(order, order.mark_rated, "评价")
     if satisfaction not in WorkOrder.Satisfaction.values:
@@ -1608,7 +1887,7 @@ def work_order_rate(
         _reopen_fields(order)
         order.rating_reopened = True
         if target == S.TRIAGE:
-            order.deadline = order.yellow_at = None
+            _clear_deadline(order)
             order.sla_level = ""
             order.triage_reason = "unsatisfied"
         fields += REOPEN_FIELDS
@@ -1818,12 +2097,14 @@ __all__ = [
     "work_order_cancel",
     "work_order_complete",
     "work_order_create",
+    "work_order_deadlines_recompute",
     "work_order_dispatch",
     "work_order_extend_decide",
     "work_order_extend_request",
     "work_order_merge",
     "work_order_rate",
     "work_order_reopen",
+    "work_order_reporter_reveal",
     "work_order_resolve_on_spot",
     "work_order_return",
     "work_order_sla_sweep",
@@ -1863,6 +2144,15 @@ def _sweep_mark(pk: int, status: str, old: str, new: str, now: dt.datetime) -> b
             data={"from": old, "to": new, "deadline": order.deadline.isoformat()},
             at=now,
         )
+        if red:  # 超期 → the department head
+            notify(
+                recipients=notify_to.department_heads(order.primary_department_id),
+                kind="overdue",
+                title=f"工单 {order.code} 已超期，系统督办",
+                body=f"处置时限 {deadline}。{order.description[:80]}",
+                link=f"/wo/{order.pk}/",
+                sms_text=True,
+            )
     return True
 
 
@@ -1891,3 +2181,80 @@ def work_order_sla_sweep(*, now: dt.datetime | None = None) -> dict:
         ok = _sweep_mark(pk, status, old, WorkOrder.Sla.YELLOW, now)
         counts["yellow" if ok else "skipped"] += 1
     return counts
+
+
+# =============================================================================================
+# the resident's report: the street's bounds, 我也遇到
+# =============================================================================================
+
+
+def refuse_outside_street(located) -> None:
+    """A resident's point outside every street of the platform is refused (居民上报 only: the
+    hotline and imports keep such calls for a person to triage). No street outline stored: no
+    check, as the platform cannot tell."""
+    if located is not None and located.region is not None:
+        return
+    from yiwang.grids.models import Region
+
+    streets = list(
+        Region.objects.filter(level=Region.Level.STREET, is_active=True)
+        .exclude(geojson="")
+        .values_list("name", flat=True)[:3]
+    )
+    if not streets:
+        return
+    where = streets[0] if len(streets) == 1 else "本平台所辖街道"
+    message = (
+        f"该位置不在{where}范围内，本平台只受理{where}的问题。请在地图上重新点选问题位置"
+        "（可点“定位到我”），其他地区的问题请拨打 12345 热线。"
+    )
+    raise ValidationFailed(
+        message, code=Code.OUTSIDE_STREET, fields={"lon": [message], "lat": [message]}
+    )
+
+
+@transaction.atomic
+def work_order_support(*, actor, order, description: str = "", lon=None, lat=None):
+    """我也遇到: the actor met the problem of an open order and joins it instead of filing a
+    duplicate. They become a supporter (and a follower, to see its progress and be told when it
+    is done); no new order is made. Open orders only (a finished or unknown one answers "not
+    found"); twice on the same order answers 409; the reporter of the order cannot support it."""
+    from yiwang.workorders.models import WorkOrderSupporter
+
+    user = acting_user(actor)
+    if user is None:
+        raise Forbidden("请先登录。")
+    description = _text(
+        description, field="description", label="补充描述", required=False,
+        max_length=DESCRIPTION_MAX,
+    )  # fmt: skip
+    lon = _parse_coordinate(lon, field="lon", label="经度", low=-180, high=180)
+    lat = _parse_coordinate(lat, field="lat", label="纬度", low=-90, high=90)
+    pk = getattr(order, "pk", order)
+    try:
+        order = (
+            WorkOrder.objects.select_for_update(of=("self",))
+            .filter(status__in=WorkOrder.OPEN_STATES)
+            .get(pk=pk)
+        )
+    except (WorkOrder.DoesNotExist, ValueError, TypeError):
+        raise NotFound("该工单不存在或已办结。")
+    if order.reporter_id == user.pk:
+        raise Conflict("这是您自己上报的工单，无需再点“我也遇到”。", code=Code.ALREADY_SUPPORTED)
+    if WorkOrderSupporter.objects.filter(order=order, user=user).exists():
+        raise Conflict(
+            "您已对该工单点过“我也遇到”，处理进展会通知您。", code=Code.ALREADY_SUPPORTED
+        )
+    supporter = WorkOrderSupporter.objects.create(
+        order=order, user=user, description=description, lon=lon, lat=lat
+    )
+    order.followers.add(user)
+    _record(
+        order,
+        actor=actor,
+        action=Action.SUPPORT,
+        from_state=order.status,
+        note=description[:200],
+        data={"supporters": order.supporters.count()},
+    )
+    return supporter

@@ -11,6 +11,10 @@
     /wo/<id>/<action>/              POST one action (form with `version`)
     /wo/<id>/tasks/<task>/<verb>/   POST 协办任务 报到 (accept) / 完成 (complete)
     /wo/locate/?lon=&lat=           HTMX fragment: which grid a point falls in
+    /wo/locate/?address=            HTMX fragment: 房屋库 buildings matching a typed address
+    /wo/report/similar/             HTMX fragment: open orders nearby with similar text
+    /wo/report/support/<id>/        POST 我也遇到 (join an open order instead of a new one)
+    /wo/map/base.json?bbox=         offline base map: outlines with names, buildings as points
 
 Every action form posts the `version` it was rendered with; service errors
 (`core.errors.ServiceError`) are caught and shown next to the form (a stale version reads
@@ -24,7 +28,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,10 +38,10 @@ from django.views.decorators.http import require_GET, require_POST
 from yiwang.accounts.models import Role
 from yiwang.core.errors import NotFound, ServiceError, ValidationFailed
 from yiwang.core.pii import mask_name, mask_phone
-from yiwang.workorders import page_selectors, selectors
+from yiwang.workorders import links, page_selectors, selectors
 from yiwang.workorders import services as sv
 from yiwang.workorders.forms import ACTIONS, AssistForm, ReportForm, TaskForm
-from yiwang.workorders.models import AssistTask, WorkOrder, WorkOrderPhoto
+from yiwang.workorders.models import AssistTask, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 
 GRID_ROLES = {Role.GRID_WORKER, Role.PARTY_SPECIALIST}
 STAFF_ROLES = {Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}
@@ -243,7 +247,88 @@ def report(request):
         "submit_token": request.POST.get("submit_token") or uuid.uuid4().hex,
         "map_features": page_selectors.map_layers(user=user),
     }
+    if not grid_worker:
+        context.update(_category_picker(form))
     return _render(request, "workorders/report.html", context, status=status)
+
+
+def _category_picker(form) -> dict:
+    """居民的分类选择: a short list of everyday categories with icons, and every small class
+    for the search box (never a select of 300 coded options)."""
+    chosen = str(form["category"].value() or "")
+    index = [
+        [code, label.rsplit("（", 1)[0], group]
+        for group, smalls in page_selectors.category_choices()
+        for code, label in smalls
+    ]
+    return {
+        "everyday": selectors.everyday_categories(),
+        "category_index": index,
+        "chosen_category": chosen,
+        "chosen_label": next((row[1] for row in index if row[0] == chosen), ""),
+    }
+
+
+@login_required
+@require_GET
+def report_similar(request):
+    """HTMX fragment: open orders near the point with similar text (我也遇到), shown before the
+    resident submits."""
+    lon, lat = _point(request.GET)
+    rows = []
+    if lon is not None:
+        rows = selectors.nearby_similar_orders(
+            user=request.user,
+            description=request.GET.get("description", "")[:2000],
+            lon=lon,
+            lat=lat,
+        )
+    return render(request, "workorders/_similar.html", {"similar": rows})
+
+
+@login_required
+@require_POST
+def report_support(request, pk: int):
+    """我也遇到: join an open order instead of filing a new one."""
+    lon, lat = _point(request.POST)
+    try:
+        sv.work_order_support(
+            actor=request.user,
+            order=pk,
+            description=request.POST.get("description", ""),
+            lon=lon,
+            lat=lat,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("workorders:report")
+    messages.success(
+        request, "已记录“我也遇到”：该问题已在处理中，您无需重复上报，办理进展会通知您。"
+    )
+    return redirect("workorders:mine")
+
+
+@login_required
+@require_GET
+def map_base(request):
+    """The offline base map as JSON: street, community and grid outlines with their names (any
+    signed-in user: public boundaries) and, for a small `bbox` (zoomed in), the 房屋库's
+    buildings as points, without rooms or people."""
+    return JsonResponse(
+        selectors.map_base(
+            bbox=request.GET.get("bbox", ""), regions=request.GET.get("layer") != "houses"
+        )
+    )
+
+
+def _point(data) -> tuple[float | None, float | None]:
+    try:
+        lon, lat = float(data.get("lon", "")), float(data.get("lat", ""))
+    except ValueError:
+        return None, None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None, None
+    return lon, lat
 
 
 @login_required
@@ -252,12 +337,16 @@ def locate(request):
     """HTMX fragment: the grid a tapped or GPS point falls in (落格预览)."""
     from yiwang.workorders.locating import locate_point
 
+    address = request.GET.get("address", "").strip()[:256]
+    if address and not request.GET.get("lon"):
+        # 地址匹配: the 房屋库's buildings whose address matches what was typed.
+        matches = selectors.address_suggestions(address)
+        return render(
+            request, "workorders/_address_suggest.html", {"matches": matches, "address": address}
+        )
     found, error = None, ""
-    try:
-        lon, lat = float(request.GET.get("lon", "")), float(request.GET.get("lat", ""))
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValueError
-    except ValueError:
+    lon, lat = _point(request.GET)
+    if lon is None:
         error = "坐标无效。"
     else:
         found = locate_point(lon, lat)
@@ -303,6 +392,10 @@ def inbox(request):
     sla = request.GET.get("sla", "")
     data = page_selectors.department_inbox(user=request.user, sla=sla)
     data["primary"] = _decorate(data["primary"], now)
+    reworked = [o.pk for o in data["primary"] if o.reopen_count]
+    reasons = page_selectors.rework_reasons(reworked) if reworked else {}
+    for order in data["primary"]:
+        order.rework_reason = reasons.get(order.pk)
     for task in data["assist"]:
         task.order.sla_info = _sla(task.order, now)
     counts = {"green": 0, "yellow": 0, "red": 0}
@@ -358,7 +451,25 @@ def duplicate_dismiss(request, flag_id: int):
 # --- one order --------------------------------------------------------------------------------
 
 
-def _detail_context(request, order: WorkOrder, failed: tuple | None = None) -> dict:
+# What a resident reads of an order's timeline (the rest is the government's internal work),
+# and whose notes are written for the resident (签收安排, 处置结果, 核查, 撤销原因).
+_A = WorkOrderEvent.Action
+RESIDENT_EVENTS = {
+    _A.REPORT, _A.DISPATCH, _A.ACCEPT, _A.COMPLETE, _A.RESOLVE_ON_SPOT, _A.VERIFY, _A.REOPEN,
+    _A.MERGE, _A.CANCEL, _A.RATE,
+}  # fmt: skip
+RESIDENT_NOTES = {_A.ACCEPT, _A.COMPLETE, _A.RESOLVE_ON_SPOT, _A.VERIFY, _A.CANCEL, _A.RATE}
+RESULT_EVENTS = {_A.COMPLETE, _A.RESOLVE_ON_SPOT}
+
+
+def _public_note(event) -> bool:
+    """A note the resident reads: results, and the platform's own routing (按权责清单自动派遣)."""
+    return event.action in RESIDENT_NOTES or (event.action == _A.DISPATCH and not event.actor_id)
+
+
+def _detail_context(
+    request, order: WorkOrder, failed: tuple | None = None, revealed_phone: str = ""
+) -> dict:
     user = request.user
     now = timezone.now()
     allowed = selectors.work_order_actions(user=user, order=order)
@@ -423,7 +534,23 @@ def _detail_context(request, order: WorkOrder, failed: tuple | None = None) -> d
     pending_extension = next(
         (e for e in order.extensions.all() if e.status == e.Status.PENDING), None
     )
+    resident_view = not sv.works_the_loop(user)
+    if resident_view:
+        events = [e for e in events if e.action in RESIDENT_EVENTS]
+    for event in events:
+        event.public = not resident_view or _public_note(event)
+    result_event = None
+    if order.status in (WorkOrder.Status.COMPLETED, WorkOrder.Status.ARCHIVED):
+        result_event = next((e for e in reversed(events) if e.action in RESULT_EVENTS), None)
     return {
+        "linked": links.links_for(order, user),
+        "resident_view": resident_view,
+        "result_event": result_event,
+        "approved_extensions": [e for e in order.extensions.all() if e.status == e.Status.APPROVED],
+        "may_reveal_phone": not revealed_phone
+        and sv.may_reveal_reporter(user, order)
+        and bool(sv.reporter_phone(order)),
+        "revealed_phone": revealed_phone,
         "order": order,
         "sla": _sla(order, now),
         "action_forms": forms,
@@ -432,7 +559,8 @@ def _detail_context(request, order: WorkOrder, failed: tuple | None = None) -> d
         "evidence_photos": [p for p in photos if p.kind == WorkOrderPhoto.Kind.EVIDENCE],
         "events": events,
         "reporter": reporter or "匿名",
-        "reporter_phone": mask_phone(order.reporter_phone) if order.reporter_phone else "",
+        "reporter_phone": revealed_phone
+        or (mask_phone(sv.reporter_phone(order)) if sv.reporter_phone(order) else ""),
         "pending_extension": pending_extension,
         "map_features": page_selectors.map_layers(user=user, order=order),
         "triage_reason": sv.TRIAGE_REASONS.get(order.triage_reason, order.triage_reason),
@@ -442,8 +570,8 @@ def _detail_context(request, order: WorkOrder, failed: tuple | None = None) -> d
     }
 
 
-def _render_detail(request, order, *, failed=None, status=200):
-    context = _detail_context(request, order, failed)
+def _render_detail(request, order, *, failed=None, status=200, revealed_phone=""):
+    context = _detail_context(request, order, failed, revealed_phone)
     template = "workorders/_order_panel.html" if context["is_htmx"] else "workorders/detail.html"
     return _render(request, template, context, status=status)
 
@@ -550,3 +678,18 @@ def task_action(request, pk: int, task_id: int, verb: str):
         else:
             return _finish(request, order.pk, None, 200, f"{TASK_LABELS[verb]}成功。")
     return _finish(request, order.pk, (f"task-{task.pk}-{verb}", form), status, "")
+
+
+@login_required
+@require_POST
+def reporter_phone(request, pk: int):
+    """回访: the reporter's phone for the dispatcher or the handling department, audited."""
+    order = _get_order(request, pk)
+    try:
+        phone = sv.work_order_reporter_reveal(
+            actor=request.user, order=order.pk, purpose=request.POST.get("purpose", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return _render_detail(request, order, status=exc.status)
+    return _render_detail(request, order, revealed_phone=phone)

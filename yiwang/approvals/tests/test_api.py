@@ -415,7 +415,9 @@ def test_kpis(client_for, users, clock):
                     break
                 act(client_for, users[reviewer], d["id"], "approve_step")
     act(client_for, users["window"], pid, "deliver", method="electronic")
-    act(client_for, users["resident"], pid, "rate", level=1, comment="网上填报太复杂")
+    act(
+        client_for, users["resident"], pid, "rate", level=1, comment="网上填报太复杂", step="accept"
+    )
     # one submitted, one rejected
     submit(client_for, users, user="resident2")
     rid = submit(client_for, users).json()["id"]
@@ -432,8 +434,10 @@ def test_kpis(client_for, users, clock):
     assert k["good_rating_share"] == 0.0 and k["ratings"]["bad"] == 1
     assert k["rectifications"]["total"] == 1 and k["rectified_on_time_share"] is None
     assert k["avg_workdays_to_decision"] == 0.0
-    rect = client_for(users["jingfa"]).get(f"{BASE}/rectifications/").json()["results"][0]
-    r = client_for(users["jingfa"]).post(
+    # the 差评 judged the acceptance (网上申报): it goes to the window, not the lead department
+    assert client_for(users["jingfa"]).get(f"{BASE}/rectifications/").json()["results"] == []
+    rect = client_for(users["window"]).get(f"{BASE}/rectifications/").json()["results"][0]
+    r = client_for(users["window"]).post(
         f"{BASE}/rectifications/{rect['id']}/close/",
         {"version": rect["version"], "outcome": "fixed", "result": "简化了表单"},
         format="json",

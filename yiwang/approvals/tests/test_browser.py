@@ -149,3 +149,112 @@ def test_missing_material_notice_on_phone(page, users):
     pg.wait_for_selector("text=补正材料已提交")
     app.refresh_from_db()
     assert app.status == "submitted"
+
+
+def _shot(pg, name):
+    """Screenshots for a person to look at, when YIWANG_SCREENSHOTS names a folder."""
+    import os
+
+    folder = os.environ.get("YIWANG_SCREENSHOTS")
+    if folder:
+        pg.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+def test_bundle_with_one_wrong_field_resubmitted_without_uploading_again(page, desk_page, users):
+    """One wrong field: the error stands next to it in Chinese, every typed value and file is
+    kept; the corrected form goes in without a second upload; the window accepts it and the
+    受理通知书 comes out as a numbered PDF."""
+    import zlib
+
+    from yiwang.approvals.models import Paper
+
+    pg = page
+    browser_login(pg, "resident")
+    pg.goto(pg.base_url + "/approvals/apply/bundle/320576052-YJS-01/")
+    for name, value in {**FORM, "id_number": "110105194912310021"}.items():
+        pg.fill(f"input[name='{name}']", value)
+    for name, value in SELECTS.items():
+        pg.select_option(f"select[name='{name}']", value)
+    for inp in pg.locator("input[type=file]").all():
+        key = inp.get_attribute("name").split(".", 1)[1]
+        if key == "photo":
+            inp.set_input_files({"name": "照片.png", "mimeType": "image/png", "buffer": PNG})
+        elif key != "grease_trap":
+            inp.set_input_files(
+                {"name": f"{key}.pdf", "mimeType": "application/pdf", "buffer": PDF}
+            )
+    pg.click("button:has-text('提交申请')")
+    pg.wait_for_selector(".field-error[data-field=id_number]")
+    assert pg.inner_text(".field-error[data-field=id_number]") == "“身份证号”校验位错误"
+    assert pg.input_value("input[name=shop_name]") == "唯亭小王面馆"
+    assert pg.input_value("select[name=cooking]") == SELECTS["cooking"]
+    assert pg.locator(".kept").count() == 9
+    assert not Application.objects.exists()
+    _shot(pg, "apply-error-phone")
+
+    pg.fill("input[name=id_number]", FORM["id_number"])
+    pg.click("button:has-text('提交申请')")  # no file chosen again
+    pg.wait_for_selector("text=已提交")
+    app = Application.objects.get(kind="bundle")
+    assert app.materials.filter(is_current=True).count() == 9
+
+    desk = desk_page
+    _as(desk, "resident")
+    desk.goto(desk.base_url + "/approvals/apply/bundle/320576052-YJS-01/")
+    desk.fill("input[name=id_number]", "1101")
+    desk.evaluate("document.querySelector('form.apply-form').noValidate = true")
+    desk.click("button:has-text('提交申请')")
+    desk.wait_for_selector(".field-error[data-field=id_number]")
+    _shot(desk, "apply-error-desk")
+    _as(desk, "window")
+    desk.goto(desk.base_url + f"/approvals/window/{app.pk}/")
+    desk.click("form.check-form button[value=accept]")
+    desk.wait_for_selector("text=已受理")
+    link = desk.locator("ul.papers a:has-text('打印')").first
+    assert "受理通知书" in desk.inner_text("ul.papers")
+    _shot(desk, "window-accepted-desk")
+    response = desk.request.get(desk.base_url + link.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    pdf = response.body()
+    assert pdf.startswith(b"%PDF")
+    inflated = b"".join(
+        zlib.decompress(m.group(1))
+        for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+        if m.group(1)[:1] == b"x"
+    )
+    assert app.number.encode() in inflated
+    paper = Paper.objects.get(application=app, kind="accept")
+    assert paper.number in desk.inner_text("ul.papers")
+    pg.goto(pg.base_url + f"/approvals/applications/{app.pk}/")
+    assert paper.number in pg.content()
+    _shot(pg, "detail-papers-phone")
+
+
+def test_walk_in_applicant_taken_once_from_the_population_registry(desk_page, users, world):
+    """At the window the clerk types the ID number once, finds the person in the 人口库, and
+    the application takes name, phone and address from there."""
+    from yiwang.basedata import services as basedata
+
+    basedata.person_create(
+        actor=None,
+        name="张阿婆",
+        id_number="11010519491231002X",
+        grid=world.regions["A"].code,
+        phone="13800001111",
+        address="唯亭街道星华街8号",
+    )
+    desk = desk_page
+    _as(desk, "window")
+    desk.goto(desk.base_url + "/approvals/apply/item/320576052-20-0201/")
+    assert desk.locator("input[name=id_number]").count() == 0  # asked once, above
+    desk.fill("input[name='applicant.id_number']", "11010519491231002X")
+    desk.click("button.lookup")
+    desk.wait_for_selector("text=已从人口库带出申请人")
+    assert desk.input_value("input[name='applicant.name']") == "张阿婆"
+    assert desk.input_value("input[name='applicant.phone']") == "13800001111"
+    _shot(desk, "walk-in-desk")
+    desk.check("input[name='paper.id_card']")
+    desk.click("button:has-text('提交申请')")
+    desk.wait_for_selector("text=已提交")
+    app = Application.objects.get()
+    assert app.channel == "window" and app.full_form["address"] == "唯亭街道星华街8号"

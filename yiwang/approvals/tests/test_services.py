@@ -166,13 +166,17 @@ def _bundle_life_cycle(users, pin=None):
         version=app.version,
         level=2,
         comment="等待时间偏长",
+        step="deliver",
     )
     return app
 
 
 # Statements per call once the catalogue, calendar and memberships are cached, savepoints
-# included; a column left out of a narrowed read would show here as an extra query.
-LIFE_CYCLE_QUERIES = {"submit": 9, "accept": 13, "approve_step": 11, "deliver": 8, "rate": 9}
+# included; a column left out of a narrowed read would show here as an extra query. Each
+# numbered paper or result costs three (the sequence's UPDATE and SELECT, the row's INSERT):
+# accept issues the 受理通知书 and the 即办件's result, the last step its result, deliver the
+# 出件回执; rate finds the window unit the rated hand-over belongs to.
+LIFE_CYCLE_QUERIES = {"submit": 9, "accept": 20, "approve_step": 15, "deliver": 12, "rate": 10}
 
 
 def test_bundle_life_cycle_query_counts_are_pinned(users, django_assert_max_num_queries):
@@ -671,7 +675,31 @@ def test_deadline_beyond_known_calendar_is_provisional_not_an_error(users, clock
     app = accept(users, submit_restaurant(users))
     food = app.children.get(item__name="食品经营许可（小餐饮）")
     assert food.deadline_provisional
+    assert app.deadline_provisional  # the 一件事 follows its children
+    # 5 working days from Monday 12-28: 12-29, 12-30, 12-31, then 元旦 (01-01, a Friday, a
+    # statutory holiday on the provisional calendar) and the weekend are skipped: 01-04, 01-05.
+    assert food.deadline.astimezone(SH).date() == dt.date(2027, 1, 5)
+
+
+def test_entering_the_year_recomputes_provisional_promised_deadlines(users, clock):
+    from yiwang.core import services as core_services
+    from yiwang.core import workdays
+
+    clock.set(2026, 12, 28, 9, 0)
+    app = accept(users, submit_restaurant(users))
+    food = app.children.get(item__name="食品经营许可（小餐饮）")
+    rows = [
+        (n, day, "放假", name)
+        for n, (day, name) in enumerate(workdays.provisional_holidays(2027).items(), start=2)
+    ]
+    rows.append((99, dt.date(2027, 1, 2), "上班", "元旦调休"))  # a Saturday worked
+    core_services.calendar_year_enter(actor=None, year=2027, source="通知", rows=rows)
+    food.refresh_from_db()
+    app.refresh_from_db()
     assert food.deadline.astimezone(SH).date() == dt.date(2027, 1, 4)
+    assert not food.deadline_provisional
+    assert app.deadline >= food.deadline and not app.deadline_provisional
+    assert food.events.filter(action="deadline_recompute").exists()
 
 
 def test_home_service_by_party_specialist_counts_no_visit(users):

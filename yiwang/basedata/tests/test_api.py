@@ -79,8 +79,10 @@ def test_filters(world, people, client_for):
     c = client_for(world.users["admin"])
     assert _names(c.get(f"{BASE}/people/", {"tag": "独居老人"})) == ["张三"]
     assert _names(c.get(f"{BASE}/people/", {"colour": "none"})) == ["李四"]
-    assert _names(c.get(f"{BASE}/people/", {"q": make_id(2)})) == ["李四"]
-    assert _names(c.get(f"{BASE}/people/", {"q": "13812345678"})) == ["张三"]
+    # q matches names only: an ID number or phone in a query string is no search (issue 11)
+    assert _names(c.get(f"{BASE}/people/", {"q": make_id(2)})) == []
+    assert _names(c.get(f"{BASE}/people/", {"q": "13812345678"})) == []
+    assert _names(c.get(f"{BASE}/people/", {"q": "李"})) == ["李四"]
     assert _names(c.get(f"{BASE}/people/", {"grid": "320571001001002"})) == ["李四"]
     assert c.get(f"{BASE}/people/", {"colour": "purple"}).status_code == 400
 

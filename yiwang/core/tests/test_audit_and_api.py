@@ -68,7 +68,8 @@ def test_token_login_and_json_errors(world, client):
 
 
 def test_production_refuses_to_start_without_field_key(tmp_path):
-    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "PATH": "/usr/bin:/bin"}
+    strong = "kV3q-9Zx!pL7#mR2@tY6$wB1^nF8&hJ4*cD0(sG5)eA3_uK7+oI9=vE2"
+    env = {"DEBUG": "0", "SECRET_KEY": strong, "PATH": "/usr/bin:/bin"}
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='yiwang.settings'; django.setup()"
     )

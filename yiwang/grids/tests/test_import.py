@@ -283,3 +283,34 @@ def test_parent_by_containment_prefers_the_parent_sharing_most_area(world):
     community = collection(feature(box(121.092, 31.0, 0.012, 0.004), name="跨界社区"))
     run(world, community, level="community")
     assert Region.objects.get(name="跨界社区").parent.name == "东街道"
+
+
+def test_official_codes_that_do_not_nest_are_kept_and_internal_codes_generated(world, client_for):
+    # Real layers carry codes from another coding (苏州工业园区: communities 3205050…, grids
+    # 320505006023001) that do not start with the street's code: kept as the official code.
+    data = collection(
+        feature(box(120.001, 31.001, 0.002), name="荷韵一", code="320505006023001"),
+        feature(box(120.005, 31.001, 0.002), name="荷韵二", code=320505006023002),
+        feature(box(120.009, 31.001, 0.002), name="嵌套", code="320571001001077"),
+        feature(box(120.013, 31.001, 0.002), name="坏码", code="32-05"),
+    )
+    result = run(world, data, code_field="code")
+    created = {c["name"]: c for c in result.created}
+    assert set(created) == {"荷韵一", "荷韵二", "嵌套"}
+    assert created["嵌套"]["code"] == "320571001001077" and "official_code" not in created["嵌套"]
+    one = Region.objects.get(name="荷韵一")
+    assert one.official_code == "320505006023001"
+    assert one.code.startswith(one.parent.code) and len(one.code) == 15
+    assert Region.objects.get(name="荷韵二").official_code == "320505006023002"
+    assert Region.objects.get(name="嵌套").official_code == "320571001001077"
+    assert "不是有效的编码" in result.rejected[0]["reason"]
+    assert any("2 个要素的官方编码不嵌套" in line for line in result.summary_lines())
+    # Searchable by the official code and shown in the API.
+    client = client_for(world.users["admin"])
+    body = client.get("/api/v1/grids/", {"parent": one.parent.code, "q": "3205050060230"}).json()
+    rows = body.get("results", body)
+    assert sorted(r["official_code"] for r in rows) == ["320505006023001", "320505006023002"]
+    # Re-import updates in place and keeps both codes.
+    again = run(world, data, code_field="code")
+    assert len(again.created) == 0 and len(again.updated) == 3
+    assert Region.objects.get(name="荷韵一").code == one.code

@@ -24,6 +24,7 @@ import shapely
 from yiwang.grids import geometry as geo
 from yiwang.grids.importers import import_regions
 from yiwang.grids.locate import locate, locate_many
+from yiwang.grids.models import Region
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 
@@ -164,3 +165,45 @@ def test_reimporting_the_real_grids_updates_in_place(shared_data, world):
     )
     # By the street named in the file rather than by containment: all 176 find their street.
     assert (len(communities.created), len(communities.rejected)) == (176, 0), communities.rejected
+
+
+def test_real_layers_import_with_their_official_codes_in_one_pass(shared_data, world, client_for):
+    """The park's communities (社区编码_12位数字, 3205050…/3205060…) and grids (网格编码_15位数字)
+    do not nest under the street codes generated under 320576: each keeps its official code
+    beside a generated nested code, nothing is refused."""
+    base = shared_data / "geo-boundaries" / "sip-grids"
+    admin = world.users["admin"]
+    import_regions(
+        actor=admin,
+        source=base / "sip_streets_dissolved.geojson",
+        level="street",
+        name_field="street",
+        code_prefix="320576",
+    )
+    communities = import_regions(
+        actor=admin,
+        source=base / "sip_communities_2000sz.geojson",
+        level="community",
+        name_field="社区名称",
+        code_field="社区编码_12位数字",
+    )
+    assert (len(communities.created), len(communities.rejected)) == (179, 0), communities.rejected
+    grids = import_regions(
+        actor=admin,
+        source=base / "sip_grids_comprehensive.geojson",
+        level="grid",
+        name_field="网格全称",
+        code_field="网格编码_15位数字",
+    )
+    assert (len(grids.created), len(grids.rejected)) == (826, 0), grids.rejected
+    heyun = Region.objects.get(level="community", name="荷韵社区")
+    assert heyun.official_code == "320505006023"
+    assert heyun.code.startswith(heyun.parent.code) and heyun.code.startswith("320576")
+    grid = Region.objects.get(official_code="320505006023001")
+    assert grid.name == "斜塘街道荷韵社区综合网格1" and grid.code.startswith(grid.parent.code)
+    stored = Region.objects.filter(level="grid").exclude(official_code="").count()
+    assert stored == 826
+    client = client_for(admin)
+    rows = client.get("/api/v1/grids/", {"parent": heyun.code, "q": "320505006023001"}).json()
+    rows = rows.get("results", rows)
+    assert [r["official_code"] for r in rows] == ["320505006023001"]

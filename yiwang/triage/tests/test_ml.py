@@ -166,6 +166,46 @@ def test_stacked_models_collapse_into_one_linear_model(tiny_model):
     np.testing.assert_allclose(_softmax(x @ W.T + b), direct, atol=1e-9)
 
 
+def test_threshold_rows_are_scored_by_fold_models_not_fitted_on_them(tiny_model):
+    """Each fold model scores (for the stacker and the threshold) only rows it was not fitted
+    on, and the scored rows of the folds cover every row exactly once."""
+    n = len(synthetic()[0])
+    scored = np.concatenate([te for _, te in tiny_model.folds_])
+    assert sorted(scored) == list(range(n))
+    for fitted, te in tiny_model.folds_:
+        assert not set(fitted) & set(te)
+        assert len(fitted) + len(te) == n
+
+
+def test_saved_model_is_the_average_of_the_fold_models(tiny_model):
+    """The saved weights are the stacker over the average of the fold models whose out-of-fold
+    probabilities chose the threshold, not a model refitted on every row (more sure of itself
+    than what the threshold was measured on)."""
+    texts, labels = synthetic()
+    y = np.searchsorted(np.array(tiny_model.classes_), np.array(labels))
+    x = tiny_model.featurizer.transform(texts)
+    members = [tiny_model._fit_models(x[fitted], y[fitted], 3) for fitted, _ in tiny_model.folds_]
+    mix, bias = tiny_model.stack_
+    mean = [np.mean([m[j][0] for m in members], axis=0) for j in range(len(members[0]))]
+    mean_b = [np.mean([m[j][1] for m in members], axis=0) for j in range(len(members[0]))]
+    coef = sum(a @ W for a, W in zip(mix, mean, strict=True))
+    intercept = sum(a @ b for a, b in zip(mix, mean_b, strict=True)) + bias
+    np.testing.assert_allclose(tiny_model.coef_, coef, atol=1e-5)
+    np.testing.assert_allclose(tiny_model.intercept_, intercept, atol=1e-9)
+    refitted = tiny_model._fit_models(x, y, 3)
+    refit_coef = sum(a @ W for a, (W, _) in zip(mix, refitted, strict=True))
+    assert np.abs(refit_coef - tiny_model.coef_).max() > 1e-3
+
+
+def test_threshold_comes_from_out_of_fold_probabilities(tiny_model):
+    """The threshold is the rule applied to the out-of-fold probabilities, which are less sure
+    than the model's probabilities of the rows it learnt from."""
+    pairs = zip(tiny_model.oof_top_probs_, tiny_model.oof_correct_, strict=True)
+    assert tiny_model.threshold_ == choose_threshold(pairs, 0.98, tiny_model.threshold_z)
+    in_sample = tiny_model.predict_proba(synthetic()[0]).max(axis=1)
+    assert in_sample.mean() > tiny_model.oof_top_probs_.mean()
+
+
 def test_binary_problem_gives_two_column_probabilities():
     texts, labels = synthetic(12, seed=4)
     keep = [i for i, lab in enumerate(labels) if lab != "教育文体"]
@@ -203,14 +243,19 @@ def _rewrite_header(src: Path, dst: Path, **changes) -> None:
     dst.write_bytes(buf.getvalue())
 
 
-def test_wrong_format_version_raises_model_format_error(tiny_model, tmp_path):
+@pytest.mark.parametrize("version", [3, FORMAT_VERSION + 1])
+def test_wrong_format_version_raises_model_format_error(tiny_model, tmp_path, version):
+    """Format 3 (refitted model, threshold chosen on other models' probabilities) and unknown
+    versions are refused with a message that says to retrain."""
+    assert FORMAT_VERSION == 4
     good = tmp_path / "good.model"
     tiny_model.save(good)
     bad = tmp_path / "old.model"
-    _rewrite_header(good, bad, format_version=FORMAT_VERSION + 1)
+    _rewrite_header(good, bad, format_version=version)
     with pytest.raises(ModelFormatError) as exc:
         TextClassifier.load(bad)
     assert "格式版本" in str(exc.value) and "format version" in str(exc.value)
+    assert "重新训练" in str(exc.value)
 
 
 @pytest.mark.parametrize("kind", ["text", "empty", "zip_without_header", "other_npz"])

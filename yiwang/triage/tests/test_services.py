@@ -169,7 +169,7 @@ def test_agreeing_with_the_machine_or_no_suggestion_records_nothing(installed, r
     reported = report(category="06010")  # the reporter chose: no machine suggestion
     work_order_resolve_on_spot(
         actor=world.users["grid_a"], order=reported, version=reported.version, note="已清理",
-        category="09009",
+        category="09009", no_photo_reason="现场不便拍照",
     )  # fmt: skip
     assert not CategoryCorrection.objects.exists()
 
@@ -180,7 +180,7 @@ def test_grid_worker_resolving_with_another_category_is_a_correction(installed, 
     order = report(category=None, description=CLEAR)  # auto: 09009
     work_order_resolve_on_spot(
         actor=world.users["grid_a"], order=order, version=order.version, note="已清理",
-        category="06010",
+        category="06010", no_photo_reason="现场不便拍照",
     )  # fmt: skip
     correction = CategoryCorrection.objects.get()
     assert (correction.suggested, correction.chosen.code) == ("09009", "06010")

@@ -46,6 +46,18 @@ def calendar_2027(db):
     CalendarYear.objects.get_or_create(year=2027, defaults={"source": "测试：仅按周末计"})
 
 
+@pytest.fixture
+def login(client):
+    """The test client signed in as a given user (signing the previous one out)."""
+
+    def as_user(user):
+        client.logout()
+        client.force_login(user)
+        return client
+
+    return as_user
+
+
 def seed_categories():
     """The data migration seeds the catalogue; a transactional test's flush empties it."""
     from yiwang.workorders.catalogue import seed_categories as seed

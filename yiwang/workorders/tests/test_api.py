@@ -50,12 +50,23 @@ def test_create_dispatches_and_returns_the_contract_fields(world, rules, client_
 
 
 def test_create_without_category_or_grid_waits_in_triage(world, rules, client_for):
-    client = client_for(world.users["resident"])
+    client = client_for(world.users["grid_a"])
     response = create(client, {"category": "", "lon": 121.5, "lat": 31.2})
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "triage" and body["primary_department"] is None
     assert body["deadline"] is None and body["sla"] is None
+
+
+def test_a_residents_point_outside_the_street_is_refused_with_json_400(world, rules, client_for):
+    client = client_for(world.users["resident"])
+    before = WorkOrder.objects.count()
+    response = create(client, {"category": "", "lon": 121.5, "lat": 31.2})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "outside_street" and "不在测试街道范围内" in error["message"]
+    assert set(error["fields"]) == {"lon", "lat"}
+    assert WorkOrder.objects.count() == before
 
 
 def test_idempotency_key_replays_with_200(world, rules, client_for):
@@ -174,8 +185,9 @@ def test_detail_is_scoped(world, rules, client_for):
 
 
 def test_the_garage_story_through_the_api(world, rules, client_for):
-    """Seed 004 end to end: report → auto-dispatch → accept → complete → verify → rate."""
-    reporter = client_for(world.users["grid_a"])
+    """Seed 004 end to end: report → auto-dispatch → accept → complete → verify → rate (by
+    the resident who reported: staff never rate their own work)."""
+    reporter = client_for(world.users["resident"])
     zhifa = client_for(world.users["zhifa"])
     dispatcher = client_for(world.users["dispatcher"])
     order = create(reporter).json()
@@ -237,9 +249,9 @@ def test_every_action_is_routed(world, rules, client_for):
         (zhifa, "assist", {"departments": [world.department2.pk], "note": "请协助"}),
         (zhifa, "extend", {"value": 2, "unit": "work_days", "reason": "需测量"}),
         (dispatcher, "extend-decide", {"approve": False, "note": "不同意"}),
-        (zhifa, "complete", {"note": "已拆除"}),
+        (zhifa, "complete", {"note": "已拆除", "no_photo_reason": "雨天相机故障"}),
         (dispatcher, "reopen", {"reason": "仍有残留"}),
-        (zhifa, "complete", {"note": "已清理"}),
+        (zhifa, "complete", {"note": "已清理", "no_photo_reason": "雨天相机故障"}),
         (dispatcher, "verify", {}),
     ]
     version = 1
@@ -275,7 +287,8 @@ def test_every_action_is_routed(world, rules, client_for):
     assert r.status_code == 200 and r.json()["merged_into"] == oid2
     spot = create(client_for(world.users["grid_a"]), {"category": ""}).json()["id"]
     r = act(client_for(world.users["grid_a"]), spot, "resolve-on-spot",
-            {"version": 1, "note": "已挪车", "category": "09009"})  # fmt: skip
+            {"version": 1, "note": "已挪车", "category": "09009",
+             "no_photo_reason": "车主当场挪走，来不及拍照"})  # fmt: skip
     assert r.json()["status"] == "completed" and r.json()["resolved_on_spot"]
     gone = create(client_for(world.users["grid_a"]), {"category": ""}).json()["id"]
     r = act(client_for(world.users["grid_a"]), gone, "cancel", {"version": 1, "reason": "误报"})

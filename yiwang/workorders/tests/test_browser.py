@@ -116,8 +116,13 @@ def test_garage_story_through_the_pages(story, page, desk_page):
     switch_user(desk_page, "dispatcher")
     desk_page.goto(desk_page.base_url + "/wo/dispatch/?tab=verify")
     row = desk_page.locator(f"#board-orders li[data-order='{order.code}']")
-    row.locator("button:has-text('核查通过，结案')").click()
+    row.locator("a:has-text('查看处置结果并核查')").click()
+    expect(desk_page.locator("#order-result #evidence-photos img")).to_have_count(1)
+    desk_page.click("#action-verify summary")
+    desk_page.click("#action-verify button[type=submit]")
     expect(desk_page.locator(".messages")).to_contain_text("核查结案成功")
+    expect(desk_page.locator("#order-status")).to_have_text("已结案")
+    desk_page.goto(desk_page.base_url + "/wo/dispatch/?tab=verify")
     expect(desk_page.locator(f"#board-orders li[data-order='{order.code}']")).to_have_count(0)
 
     # 4. The resident (the reporter) rates it from the phone: 我的工单 → 待评价 → 满意.
@@ -167,6 +172,7 @@ def test_resident_reports_on_the_map(story, page):
     page.locator("#id_photos").set_input_files(
         files=[{"name": "rubbish.png", "mimeType": "image/png", "buffer": png_bytes((90, 90, 30))}]
     )
+    page.locator("#report-map").scroll_into_view_if_needed()  # below the category picker
     box = page.locator("#report-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
     expect(page.locator("#id_lon")).not_to_have_value("")

@@ -284,12 +284,12 @@ def test_anonymous_reporter_contact_is_encrypted(world, rules):
 
 
 def test_full_loop_accept_complete_verify_rate(world, rules, report):
-    zhifa, dispatcher, grid_a = (
+    zhifa, dispatcher, resident = (
         world.users["zhifa"],
         world.users["dispatcher"],
-        world.users["grid_a"],
+        world.users["resident"],
     )
-    order = report()
+    order = report(reporter=resident)  # 代为上报: the resident rates
     order = sv.work_order_accept(actor=zhifa, order=order, version=order.version, note="已派员")
     assert order.status == S.HANDLING and order.handler == zhifa and order.version == 2
     order = sv.work_order_complete(
@@ -303,7 +303,7 @@ def test_full_loop_accept_complete_verify_rate(world, rules, report):
     assert order.status == S.ARCHIVED and order.archived_workdays is not None
     assert order.assist_tasks.get().status == AssistTask.Status.CANCELLED
     order = sv.work_order_rate(
-        actor=grid_a, order=order.pk, version=4, satisfaction="satisfied", comment="很快"
+        actor=resident, order=order.pk, version=4, satisfaction="satisfied", comment="很快"
     )
     assert order.status == S.ARCHIVED and order.satisfaction == "satisfied"
     assert list(order.events.values_list("action", flat=True)) == [
@@ -443,7 +443,9 @@ def test_whistle_assist_subtasks(world, rules, report):
         sv.assist_task_complete(actor=shiye, task=task, version=1, note="done")
     task = sv.assist_task_complete(actor=shiye, task=task, version=2, note="已清理杂物")
     assert task.status == "done"
-    order = sv.work_order_complete(actor=zhifa, order=order, version=3, note="已处理")
+    order = sv.work_order_complete(
+        actor=zhifa, order=order, version=3, note="已处理", no_photo_reason="现场不便拍照"
+    )
     assert not any("协办" in w for w in order.warnings)
     actions = list(order.events.values_list("action", flat=True))
     assert actions[-4:] == ["assist", "assist_accept", "assist_complete", "complete"]
@@ -514,7 +516,9 @@ def test_resolve_on_spot_by_the_grid_worker_of_that_grid(world, rules, report):
     grid_a, grid_b = world.users["grid_a"], world.users["grid_b"]
     parking = report(category="09009")
     with pytest.raises(NotFound):
-        sv.work_order_resolve_on_spot(actor=grid_b, order=parking, version=1, note="已挪车")
+        sv.work_order_resolve_on_spot(
+            actor=grid_b, order=parking, version=1, note="已挪车", no_photo_reason="现场不便拍照"
+        )
     order = sv.work_order_resolve_on_spot(
         actor=grid_a, order=parking, version=1, note="联系车主挪车", photos=[png_file()]
     )
@@ -523,19 +527,28 @@ def test_resolve_on_spot_by_the_grid_worker_of_that_grid(world, rules, report):
     garage = report()  # 车库住人: the rule does not allow on-spot resolution
     before = db_state()
     with pytest.raises(Forbidden) as err:
-        sv.work_order_resolve_on_spot(actor=grid_a, order=garage, version=1, note="x")
+        sv.work_order_resolve_on_spot(
+            actor=grid_a, order=garage, version=1, note="x", no_photo_reason="现场不便拍照"
+        )
     assert err.value.code == "on_spot_not_allowed"
     assert db_state() == before
     # grid B's worker, reporting inside grid A, is not that grid's worker
     elsewhere = report(actor=grid_b, category="09009")
     with pytest.raises(Forbidden):
-        sv.work_order_resolve_on_spot(actor=grid_b, order=elsewhere, version=1, note="x")
+        sv.work_order_resolve_on_spot(
+            actor=grid_b, order=elsewhere, version=1, note="x", no_photo_reason="现场不便拍照"
+        )
 
 
 def test_resolve_on_spot_from_triage_with_a_category(world, rules, report):
     order = report(category=None)
     order = sv.work_order_resolve_on_spot(
-        actor=world.users["grid_a"], order=order, version=1, note="已清理", category="06010"
+        actor=world.users["grid_a"],
+        order=order,
+        version=1,
+        note="已清理",
+        category="06010",
+        no_photo_reason="现场不便拍照",
     )
     assert order.status == S.COMPLETED and order.category.code == "06010"
     assert order.rule == rules.garbage and order.primary_department is None
@@ -578,12 +591,18 @@ def test_cancel_only_before_dispatch(world, rules, report):
 def _complete(world, order):
     zhifa = world.users["zhifa"]
     order = sv.work_order_accept(actor=zhifa, order=order, version=order.version)
-    return sv.work_order_complete(actor=zhifa, order=order, version=order.version, note="已处理")
+    return sv.work_order_complete(
+        actor=zhifa,
+        order=order,
+        version=order.version,
+        note="已处理",
+        no_photo_reason="现场不便拍照",
+    )
 
 
 def test_unsatisfied_rating_reopens_once(world, rules, report):
-    grid_a = world.users["grid_a"]
-    order = _complete(world, report())
+    grid_a = world.users["resident"]  # the resident on whose behalf grid_a reported
+    order = _complete(world, report(reporter=grid_a))
     with pytest.raises(Forbidden):
         sv.work_order_rate(
             actor=world.users["dispatcher"],
@@ -602,7 +621,11 @@ def test_unsatisfied_rating_reopens_once(world, rules, report):
     )
     assert order.status == S.HANDLING and order.rating_reopened and order.reopen_count == 1
     order = sv.work_order_complete(
-        actor=world.users["zhifa"], order=order, version=order.version, note="再次处理"
+        actor=world.users["zhifa"],
+        order=order,
+        version=order.version,
+        note="再次处理",
+        no_photo_reason="现场不便拍照",
     )
     order = sv.work_order_rate(
         actor=grid_a, order=order, version=order.version, satisfaction="unsatisfied"

@@ -129,6 +129,7 @@ class Command(BaseCommand):
                     version=app.version,
                     level=2 if bad else 5,
                     comment="等待时间偏长" if bad else "",
+                    step="deliver" if bad else None,
                 )
                 t5 = time.perf_counter()
                 for name, dt_ in zip(

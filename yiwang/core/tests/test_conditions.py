@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yiwang.approvals.conditions import evaluate, validate_rule
+from yiwang.core.conditions import evaluate, validate_rule
 from yiwang.core.errors import ValidationFailed
 
 FORM = {"area": 60, "cooking": "热食类食品制售", "tags": ["夜宵"], "lit": False, "note": ""}

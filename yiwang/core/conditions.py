@@ -1,7 +1,9 @@
-"""Step conditions as JSON rules (适用条件), evaluated against an application's form.
+"""Conditions as JSON rules (条件规则), evaluated against a dict of facts: the 适用条件 of an
+approval step (against the application's form) and the 申报条件 of a 惠企政策 (against a firm's
+profile) share this one language.
 
-Never Python `eval`: a rule is data, checked by `validate_rule` when a flow is saved and
-interpreted by `evaluate` when an application is accepted.
+Never Python `eval`: a rule is data, checked by `validate_rule` when it is saved and interpreted
+by `evaluate` when it is applied.
 
     {"field": "area", "op": "gt", "value": 50}
     {"all": [rule, ...]}      every rule holds
@@ -26,46 +28,59 @@ OPS = COMPARE | LIST_OPS | UNARY | {"contains"}
 MAX_DEPTH = 8
 
 
-def _fail(message: str):
+def _fail(message: str, what: str = "condition", label: str = "适用条件"):
     raise ValidationFailed(
-        f"适用条件有误：{message}", code="invalid_condition", fields={"condition": [message]}
+        f"{label}有误：{message}", code=f"invalid_{what}", fields={what: [message]}
     )
 
 
-def validate_rule(rule, *, depth: int = 0) -> None:
-    """Raise ValidationFailed unless `rule` is a well-formed rule (None means always)."""
+def validate_rule(
+    rule, *, fields=None, what: str = "condition", label: str = "适用条件", depth: int = 0
+) -> None:
+    """Raise ValidationFailed unless `rule` is a well-formed rule (None means always). With
+    `fields` (the names a rule may use), a rule naming any other field is refused. `what` and
+    `label` name the rule in the error (field key, Chinese label)."""
+
+    def fail(message):
+        _fail(message, what, label)
+
+    def sub_rule(sub):
+        validate_rule(sub, fields=fields, what=what, label=label, depth=depth + 1)
+
     if rule is None:
         return
     if depth > MAX_DEPTH:
-        _fail("嵌套层数过多")
+        fail("嵌套层数过多")
     if not isinstance(rule, dict):
-        _fail("规则必须是 JSON 对象")
+        fail("规则必须是 JSON 对象")
     if "all" in rule or "any" in rule:
         key = "all" if "all" in rule else "any"
         if set(rule) != {key} or not isinstance(rule[key], list) or not rule[key]:
-            _fail(f"“{key}”必须是非空列表，且不能与其他键并列")
+            fail(f"“{key}”必须是非空列表，且不能与其他键并列")
         for sub in rule[key]:
-            validate_rule(sub, depth=depth + 1)
+            sub_rule(sub)
         return
     if "not" in rule:
         if set(rule) != {"not"}:
-            _fail("“not”不能与其他键并列")
-        validate_rule(rule["not"], depth=depth + 1)
+            fail("“not”不能与其他键并列")
+        sub_rule(rule["not"])
         return
     field, op = rule.get("field"), rule.get("op")
     if not isinstance(field, str) or not field:
-        _fail("缺少字段名 field")
+        fail("缺少字段名 field")
+    if fields is not None and field not in fields:
+        fail(f"未知的字段 {field!r}（可用：{', '.join(fields)}）")
     if op not in OPS:
-        _fail(f"不支持的运算符 {op!r}（可用：{', '.join(sorted(OPS))}）")
+        fail(f"不支持的运算符 {op!r}（可用：{', '.join(sorted(OPS))}）")
     extra = set(rule) - {"field", "op", "value"}
     if extra:
-        _fail(f"未知的键 {', '.join(sorted(extra))}")
+        fail(f"未知的键 {', '.join(sorted(extra))}")
     if op in UNARY:
         return
     if "value" not in rule:
-        _fail(f"运算符 {op} 需要 value")
+        fail(f"运算符 {op} 需要 value")
     if op in LIST_OPS and not isinstance(rule["value"], list):
-        _fail(f"运算符 {op} 的 value 必须是列表")
+        fail(f"运算符 {op} 的 value 必须是列表")
 
 
 def _number(value):

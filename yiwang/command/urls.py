@@ -1,0 +1,38 @@
+"""Pages of the command center and the workbench links of each role."""
+
+from django.urls import path
+
+from yiwang.accounts.models import Role
+from yiwang.command import views
+from yiwang.core.views import register_home, register_workbench
+
+app_name = "command"
+
+urlpatterns = [
+    path("command/", views.screen, name="screen"),
+    path("command/analysis/", views.analysis, name="analysis"),
+    path("command/assessment/", views.assessment, name="assessment"),
+    path("command/report/weekly.pdf", views.weekly_report, name="weekly-report"),
+    path("command/tasks/mine/", views.my_tasks, name="my-tasks"),
+    path("command/tasks/new/", views.task_new, name="task-new"),
+    path("command/tasks/<int:pk>/", views.task_detail, name="task"),
+    path(
+        "command/tasks/<int:pk>/<str:grid>/<slug:verb>/",
+        views.assignment_action,
+        name="assignment-action",
+    ),
+    path("command/incidents/new/", views.incident_new, name="incident-new"),
+    path("command/incidents/<int:pk>/", views.incident_detail, name="incident"),
+    path("command/incidents/<int:pk>/ack/", views.incident_ack, name="incident-ack"),
+    path("command/incidents/<int:pk>/plan/", views.incident_plan, name="incident-plan"),
+]
+
+DESK = {Role.DISPATCHER, Role.LEADER, Role.ADMIN}
+register_workbench(DESK, "指挥中心大屏", "/command/", "map", 5)
+register_workbench(DESK, "分析研判", "/command/analysis/", "chart", 40)
+register_workbench(DESK, "工作布置", "/command/tasks/new/", "flag", 41)
+register_workbench({Role.LEADER, Role.ADMIN}, "考核排名", "/command/assessment/", "chart", 42)
+register_workbench({Role.GRID_WORKER}, "工作布置（我的任务）", "/command/tasks/mine/", "flag", 30)
+register_workbench({*DESK, Role.GRID_WORKER}, "应急上报", "/command/incidents/new/", "shield", 31)
+# The leader's home is the screen (issue 13); it outranks the dispatch board (priority 10).
+register_home({Role.LEADER}, "/command/", priority=40)

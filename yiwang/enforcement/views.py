@@ -1,0 +1,339 @@
+"""HTML pages of 综合执法 (phone first for officers in the field): thin views over services and
+selectors.
+
+    /enforcement/                         案件列表 with stage and SLA colours
+    /enforcement/cases/new/?work_order=   登记案件 (from a work order: 已立案 link stored)
+    /enforcement/cases/<id>/              案卷: deadlines, the steps the law allows next,
+                                          evidence, documents (PDF), summons, timeline
+    /enforcement/cases/<id>/<action>/     POST one step (form with `version`)
+    /enforcement/matters/                 执法事项清单
+    /enforcement/inspections/             双随机 plans; /enforcement/inspections/<id>/ draw, results
+    /public/inspections/                  双随机一公开 without login
+
+A refused step comes back as the case page with the Chinese reason next to its form (4xx),
+never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from yiwang.accounts.models import OrgUnit, User
+from yiwang.core.errors import NotFound, ServiceError
+from yiwang.core.workdays import TimeUnit, deadline_for
+from yiwang.enforcement import selectors, services
+from yiwang.enforcement.api import run_action
+from yiwang.enforcement.models import Case, Evidence, InspectionTarget, Officer, Summons
+from yiwang.enforcement.services.cases import SIMPLE_LIMIT, late_fee
+from yiwang.enforcement.services.common import officer_of
+
+EVENT_LABELS = {
+    **selectors.ACTION_LABELS,
+    "open": "登记案件",
+    "supervise": "超期督办",
+    "bulletin": "案情通报",
+}
+STAGE_TABS = [("open", "办理中"), ("closed", "已结案"), ("all", "全部")]
+
+
+def _nav():
+    return [
+        ("案件", "/enforcement/"),
+        ("登记案件", "/enforcement/cases/new/"),
+        ("事项清单", "/enforcement/matters/"),
+        ("双随机抽查", "/enforcement/inspections/"),
+    ]
+
+
+def _case(user, pk):
+    """The case, or the site's 404 page ("not yours" answers like "not found")."""
+    try:
+        return selectors.case_get(user=user, id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message)
+
+
+def _plan(user, pk):
+    try:
+        return selectors.plan_get(user=user, id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message)
+
+
+def _render(request, template, context, status=200):
+    return render(request, template, {"enf_nav": _nav(), **context}, status=status)
+
+
+@login_required
+def case_list(request):
+    tab = request.GET.get("tab", "open")
+    filters = {"open": "1"} if tab == "open" else {"stage": "closed"} if tab == "closed" else {}
+    cases = list(selectors.case_list(user=request.user, filters=filters)[:200])
+    now = timezone.now()
+    for case in cases:
+        case.colour = selectors.case_colour(case, now)
+        running = [d for d in case.deadlines.all() if d.state in ("open", "overdue")]
+        case.next_deadline = min(running, key=lambda d: d.due) if running else None
+    return _render(request, "enforcement/list.html",
+                   {"cases": cases, "tab": tab, "tabs": STAGE_TABS})  # fmt: skip
+
+
+def _party_from_post(post) -> dict:
+    kind = post.get("party_kind")
+    party = {"kind": kind, "name": post.get("party_name", ""), "phone": post.get("party_phone"),
+             "address": post.get("party_address", "")}  # fmt: skip
+    if kind == "organisation":
+        party["credit_code"] = post.get("party_code", "")
+    else:
+        party["id_number"] = post.get("party_code", "")
+    return party
+
+
+@login_required
+def case_new(request):
+    from yiwang.workorders.selectors import work_order_get
+
+    order, error = None, None
+    order_id = request.GET.get("work_order") or request.POST.get("work_order")
+    if order_id:
+        try:
+            order = work_order_get(user=request.user, id=int(order_id))
+        except (ServiceError, ValueError):
+            order = None
+    if request.method == "POST":
+        try:
+            case = services.case_open(
+                actor=request.user, procedure=request.POST.get("procedure"),
+                matter=request.POST.get("matter"), party=_party_from_post(request.POST),
+                facts=request.POST.get("facts"), address=request.POST.get("address", ""),
+                work_order=order.pk if order else None,
+                lon=request.POST.get("lon") or None, lat=request.POST.get("lat") or None,
+            )  # fmt: skip
+        except ServiceError as exc:
+            error = exc
+        else:
+            messages.success(request, f"已登记案件 {case.code}。")
+            return redirect("enforcement:detail", pk=case.pk)
+    context = {
+        "order": order,
+        "facts_default": order.description if order else "",
+        "address_default": order.address if order else "",
+        "matters": selectors.matter_list(),
+        "form": request.POST if request.method == "POST" else {},
+        "error": error,
+        "is_officer": officer_of(request.user) is not None,
+    }
+    return _render(request, "enforcement/new.html", context, status=error.status if error else 200)
+
+
+def _form_context(case: Case, user) -> dict:
+    """Choices and defaults of the step forms (only what the law allows)."""
+    now = timezone.now()
+    officers = Officer.objects.select_related("user").filter(
+        department=case.department, is_active=True
+    )
+    on_case = {u.pk for u in case.officers.all()}
+    earliest = timezone.localtime(deadline_for(now, 7, TimeUnit.WORK_DAYS))
+    hearing_default = dt.datetime.combine(earliest.date() + dt.timedelta(days=1), dt.time(9, 30))
+    expected = None
+    if case.fine_amount and case.stage == Case.Stage.SERVED:
+        expected = case.fine_amount + late_fee(case, now)[1]
+    return {
+        "officer_choices": [o.user for o in officers],
+        "chair_choices": [o.user for o in officers if o.user_id not in on_case],
+        "evidence_kinds": Evidence.Kind.choices,
+        "partners": OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT).exclude(
+            pk=case.department_id
+        ),
+        "simple_limit": SIMPLE_LIMIT[case.party_kind],
+        "fine_range": case.matter.fine_range(case.party_kind),
+        "hearing_default": hearing_default.strftime("%Y-%m-%dT%H:%M"),
+        "now_local": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
+        "expected_payment": expected,
+        "on_spot_allowed": case.procedure == "simple"
+        and case.fine_amount
+        and case.fine_amount <= 100,
+    }
+
+
+def _detail(request, pk, *, error=None, failed_action="", status=200):
+    case = _case(request.user, pk)
+    now = timezone.now()
+    deadlines = [
+        {**selectors.deadline_json(d, now), "due_local": timezone.localtime(d.due)}
+        for d in case.deadlines.all()
+    ]
+    stages = dict(Case.Stage.choices)
+    timeline = [
+        {"event": e, "label": EVENT_LABELS.get(e.action, e.action),
+         "stage": stages.get(e.to_stage, "")}
+        for e in case.events.all()
+    ]  # fmt: skip
+    actions = selectors.case_actions(user=request.user, case=case)
+    context = {
+        "case": case,
+        "deadlines": deadlines,
+        "timeline": timeline,
+        "actions": [(a, selectors.ACTION_LABELS[a]) for a in actions],
+        "error": error,
+        "failed_action": failed_action,
+        "general_error": error if error and failed_action not in actions else None,
+        "colour": selectors.case_colour(case, now),
+        "waiting": selectors.case_waiting_for(case),
+        **_form_context(case, request.user),
+    }
+    return _render(request, "enforcement/detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request, pk):
+    return _detail(request, pk)
+
+
+def _step_data(post) -> dict:
+    data = {k: v for k, v in post.items()}
+    if "penalty_kind" in post:
+        data["penalty"] = {"kind": post.get("penalty_kind"), "amount": post.get("penalty_amount")}
+    data["officers"] = post.getlist("officers")
+    data["partners"] = post.getlist("partners")
+    return data
+
+
+@login_required
+@require_POST
+def case_action(request, pk, action):
+    case = _case(request.user, pk)
+    try:
+        run_action(action, request.user, case, _step_data(request.POST), request.FILES)
+    except ServiceError as exc:
+        return _detail(request, pk, error=exc, failed_action=action, status=exc.status)
+    messages.success(request, f"{selectors.ACTION_LABELS.get(action, action)}：已完成。")
+    return redirect("enforcement:detail", pk=pk)
+
+
+@login_required
+def matter_list(request):
+    matters = selectors.matter_list(filters=request.GET)
+    return _render(
+        request, "enforcement/matters.html", {"matters": matters, "q": request.GET.get("q", "")}
+    )
+
+
+# --- 双随机一公开 -----------------------------------------------------------------------------
+
+
+@login_required
+def plan_list(request):
+    error = None
+    if request.method == "POST":
+        try:
+            plan = services.inspection_plan_create(
+                actor=request.user, name=request.POST.get("name"),
+                matters=request.POST.getlist("matters"),
+                population={"entity_kinds": request.POST.getlist("entity_kinds"),
+                            "grids": [g for g in request.POST.get("grids", "").split() if g]},
+                count=request.POST.get("count") or None, ratio=request.POST.get("ratio") or None,
+                inspectors_per_target=request.POST.get("inspectors_per_target") or 2,
+            )  # fmt: skip
+        except ServiceError as exc:
+            error = exc
+        else:
+            return redirect("enforcement:plan", pk=plan.pk)
+    from yiwang.basedata.models import LegalEntity
+
+    context = {
+        "plans": selectors.plan_list(user=request.user),
+        "error": error,
+        "matters": selectors.matter_list(),
+        "kinds": LegalEntity.Kind.choices,
+    }
+    return _render(
+        request, "enforcement/plans.html", context, status=error.status if error else 200
+    )
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = _plan(request.user, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "draw":
+                services.inspection_plan_draw(actor=request.user, plan=plan,
+                                              version=request.POST.get("version"),
+                                              seed=request.POST.get("seed"))  # fmt: skip
+            else:
+                services.inspection_result_record(
+                    actor=request.user, plan=plan, target_id=request.POST.get("target"),
+                    result=request.POST.get("result"), note=request.POST.get("note", ""),
+                    open_case=bool(request.POST.get("open_case")),
+                )  # fmt: skip
+        except ServiceError as exc:
+            error = exc
+        else:
+            return redirect("enforcement:plan", pk=pk)
+        plan = _plan(request.user, pk)
+    from yiwang.basedata.models import LegalEntity
+
+    kinds = dict(LegalEntity.Kind.choices)
+    context = {
+        "plan": plan,
+        "error": error,
+        "results": InspectionTarget.Result.choices[1:],
+        "me": request.user,
+        "kind_labels": [kinds.get(k, k) for k in plan.population_filter.get("entity_kinds", [])],
+    }
+    # fmt: skip
+    return _render(request, "enforcement/plan.html", context, status=error.status if error else 200)
+
+
+@login_required
+def summons_inbox(request):
+    """联合执法召集 received by my units: acknowledge, record arrival, record what we did."""
+    from yiwang.enforcement.services.joint import arrival_overdue
+
+    error = None
+    if request.method == "POST":
+        row = Summons.objects.filter(
+            pk=request.POST.get("summons"), partner__memberships__user=request.user
+        ).first()
+        if row is None:
+            raise Http404("召集不存在。")
+        try:
+            services.summons_step(actor=request.user, summons=row,
+                                  version=request.POST.get("version"),
+                                  action=request.POST.get("action", ""),
+                                  note=request.POST.get("note", ""))  # fmt: skip
+        except ServiceError as exc:
+            error = exc
+        else:
+            return redirect("enforcement:summons")
+    rows = list(
+        Summons.objects.filter(partner__memberships__user=request.user)
+        .select_related("case", "partner", "case__matter")
+        .distinct()
+        .order_by("-created_at")[:100]
+    )
+    now = timezone.now()
+    for row in rows:
+        row.late = arrival_overdue(row, now)
+    context = {"rows": rows, "error": error}
+    return _render(
+        request, "enforcement/summons.html", context, status=error.status if error else 200
+    )
+
+
+def public_inspections(request):
+    """双随机一公开: plans, the draw record and the results, for everyone (no login)."""
+    plans = selectors.plan_list(public=True).prefetch_related("targets__entity")[:50]
+    return render(request, "enforcement/public.html", {"plans": plans})
+
+
+__all__ = ["User"]

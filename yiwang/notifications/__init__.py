@@ -1,0 +1,1 @@
+"""Notifications (消息): the in-app inbox and the SMS gateway; domain services call it."""

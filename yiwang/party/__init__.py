@@ -1,0 +1,1 @@
+"""Party building and co-governance (党建引领、共建共治)."""
