@@ -570,6 +570,47 @@ class WorkOrderActionView(APIView):
         return _detail(request, order)
 
 
+SUPPORT_REQUEST = inline_serializer(
+    "WorkOrderSupport",
+    {
+        "description": serializers.CharField(required=False),
+        "lon": serializers.FloatField(required=False),
+        "lat": serializers.FloatField(required=False),
+    },
+)
+SUPPORT_RESPONSE = inline_serializer(
+    "WorkOrderSupported",
+    {"id": serializers.IntegerField(), "code": serializers.CharField(),
+     "supporters": serializers.IntegerField()},
+)  # fmt: skip
+
+
+class WorkOrderSupportView(APIView):
+    """我也遇到: join an open order (seen nearby before reporting) instead of filing a duplicate:
+    201 with the order's code and its supporter count; twice or on one's own order 409; a
+    finished or unknown order 404."""
+
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="workorders_support",
+        request=SUPPORT_REQUEST,
+        responses={201: SUPPORT_RESPONSE},
+    )
+    def post(self, request, pk: int):
+        data = _data(request)
+        supporter = sv.work_order_support(
+            actor=request.user,
+            order=pk,
+            description=data.get("description") or "",
+            lon=data.get("lon"),
+            lat=data.get("lat"),
+        )
+        order = supporter.order
+        body = {"id": order.pk, "code": order.code, "supporters": order.supporters.count()}
+        return Response(body, status=201)
+
+
 class AssistTaskActionView(APIView):
     parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
 

@@ -16,6 +16,11 @@ urlpatterns = [
         name="workorder-assist-task-action",
     ),
     path(
+        "workorders/<int:pk>/support/",
+        api.WorkOrderSupportView.as_view(),
+        name="workorder-support",
+    ),
+    path(
         "workorders/<int:pk>/<slug:action>/",
         api.WorkOrderActionView.as_view(),
         name="workorder-action",

@@ -544,6 +544,7 @@ def _detail_context(
         result_event = next((e for e in reversed(events) if e.action in RESULT_EVENTS), None)
     return {
         "linked": links.links_for(order, user),
+        "supporters": order.supporters.count(),
         "resident_view": resident_view,
         "result_event": result_event,
         "approved_extensions": [e for e in order.extensions.all() if e.status == e.Status.APPROVED],

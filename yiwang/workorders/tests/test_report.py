@@ -188,6 +188,24 @@ def test_i_too_counts_as_a_supporter_not_an_order(world, garbage, login):
     assert WorkOrderSupporter.objects.count() == 1
 
 
+def test_i_too_through_the_api_and_the_count_on_the_order_page(world, garbage, client_for, login):
+    api = client_for(world.users["resident"])
+    url = f"/api/v1/workorders/{garbage.pk}/support/"
+    response = api.post(url, {"description": "我家楼下也满了"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json() == {"id": garbage.pk, "code": garbage.code, "supporters": 1}
+    again = api.post(url, {}, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_supported"
+    assert api.post(url, [1], format="json").status_code == 400  # not an object
+    gone = api.post("/api/v1/workorders/99999999/support/", {}, format="json")
+    assert gone.status_code == 404
+    assert WorkOrderSupporter.objects.count() == 1
+    page = text(
+        login(world.users["dispatcher"]).get(reverse("workorders:detail", args=[garbage.pk]))
+    )
+    assert "1 位居民也遇到" in page
+
+
 def test_support_service_checks_its_input(world, garbage):
     from yiwang.core.errors import ValidationFailed
 
