@@ -25,6 +25,10 @@ urlpatterns = [
     path("economy/my/requests/<int:pk>/rate/", views.my_request_rate, name="my-rate"),
 ]
 
-register_workbench({Role.LEADER, Role.ADMIN, Role.DEPARTMENT_STAFF}, "企业服务台", "/economy/")
-register_workbench({Role.LEADER, Role.DEPARTMENT_STAFF}, "我挂钩的企业", "/economy/official/")
-register_workbench({Role.RESIDENT}, "我的企业", "/economy/my/")
+register_workbench(
+    {Role.LEADER, Role.ADMIN, Role.DEPARTMENT_STAFF}, "企业服务台", "/economy/", "factory", 50
+)
+register_workbench(
+    {Role.LEADER, Role.DEPARTMENT_STAFF}, "我挂钩的企业", "/economy/official/", "factory", 51
+)
+register_workbench({Role.RESIDENT}, "我的企业", "/economy/my/", "factory", 90)

@@ -29,16 +29,20 @@ urlpatterns = [
     path("party/colours/", views.colours, name="colours"),
 ]
 
-register_workbench(set(Role.values), "居民议事厅", "/party/topics/")
-register_workbench(set(Role.values), "红色朋友圈（微心愿）", "/party/friends/")
-register_workbench(set(Role.values), "志愿服务", "/party/volunteers/")
+register_workbench(set(Role.values), "居民议事厅", "/party/topics/", "people", 40)
+register_workbench(set(Role.values), "红色朋友圈（微心愿）", "/party/friends/", "heart", 41)
+register_workbench(set(Role.values), "志愿服务", "/party/volunteers/", "heart", 42)
 register_workbench(
     {Role.LEADER, Role.DISPATCHER, Role.ADMIN, Role.PARTY_SPECIALIST},
     "党组织",
     "/party/organisations/",
+    "flag",
+    60,
 )
 register_workbench(
     {Role.LEADER, Role.DISPATCHER, Role.ADMIN, Role.GRID_WORKER, Role.PARTY_SPECIALIST},
     "四色网格",
     "/party/colours/",
+    "map",
+    61,
 )
