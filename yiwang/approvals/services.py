@@ -98,8 +98,7 @@ def add_workdays(start: dt.datetime, days: int) -> tuple[dt.datetime, bool]:
     """Close of office on the `days`-th working day after `start`'s day (行政许可法 Art. 82: all
     limits of a licence are working days), and whether it is provisional (预估): counted into a
     year whose holidays are not entered yet (core.workdays)."""
-    deadline = workdays.add_workdays(start, days)
-    return deadline, workdays.is_provisional(start, deadline, workdays.TimeUnit.WORK_DAYS)
+    return workdays.deadline_with_basis(start, days, workdays.TimeUnit.WORK_DAYS)
 
 
 def workdays_in(after: dt.datetime, until: dt.datetime) -> int:

@@ -230,6 +230,12 @@ def is_provisional(start: dt.datetime, deadline: dt.datetime, unit: str) -> bool
     return unit in CALENDAR_UNITS and bool(provisional_years_between(start, deadline))
 
 
+def deadline_with_basis(start: dt.datetime, value: float, unit: str) -> tuple[dt.datetime, bool]:
+    """(deadline, provisional): `deadline_for`, and whether it rests on a provisional year."""
+    deadline = deadline_for(start, value, unit)
+    return deadline, is_provisional(start, deadline, unit)
+
+
 def years_needing_entry(today: dt.date, horizon_days: int = 62) -> list[int]:
     """Provisional years that deadlines set from today may reach: the admin is warned of these
     until the year's official days are entered (the notice usually comes in November)."""

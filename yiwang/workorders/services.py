@@ -64,6 +64,7 @@ from yiwang.core.workdays import (
     TimeUnit,
     add_work_hours,
     deadline_for,
+    deadline_with_basis,
     is_provisional,
     workdays_between,
     working_seconds_between,
@@ -397,8 +398,8 @@ def compute_deadline(
 ) -> tuple[dt.datetime, dt.datetime, bool]:
     """(deadline, yellow_at, provisional) for a limit counted from `start` on our calendar;
     provisional (预估) when the count reaches into a year whose holidays are not entered yet."""
-    deadline = deadline_for(start, value, unit)
-    return deadline, _yellow_at(start, deadline, unit), is_provisional(start, deadline, unit)
+    deadline, provisional = deadline_with_basis(start, value, unit)
+    return deadline, _yellow_at(start, deadline, unit), provisional
 
 
 def _set_deadline(order: WorkOrder, value: float, unit: str) -> None:
@@ -1644,9 +1645,8 @@ def _official_deadline(order: WorkOrder) -> tuple[dt.datetime, dt.datetime, bool
         if ext.new_deadline and ext.new_deadline != ext.proposed_deadline:
             deadline = ext.new_deadline
             continue
-        extended = deadline_for(deadline, ext.value, ext.unit)
-        provisional |= is_provisional(deadline, extended, ext.unit)
-        deadline = extended
+        deadline, extended_provisional = deadline_with_basis(deadline, ext.value, ext.unit)
+        provisional |= extended_provisional
     return deadline, _yellow_at(order.reported_at, deadline, unit), provisional
 
 

@@ -534,6 +534,7 @@ def _detail_context(
     pending_extension = next(
         (e for e in order.extensions.all() if e.status == e.Status.PENDING), None
     )
+    phone = sv.reporter_phone(order)
     resident_view = not sv.works_the_loop(user)
     if resident_view:
         events = [e for e in events if e.action in RESIDENT_EVENTS]
@@ -549,8 +550,8 @@ def _detail_context(
         "result_event": result_event,
         "approved_extensions": [e for e in order.extensions.all() if e.status == e.Status.APPROVED],
         "may_reveal_phone": not revealed_phone
-        and sv.may_reveal_reporter(user, order)
-        and bool(sv.reporter_phone(order)),
+        and bool(phone)
+        and sv.may_reveal_reporter(user, order),
         "revealed_phone": revealed_phone,
         "order": order,
         "sla": _sla(order, now),
@@ -560,8 +561,7 @@ def _detail_context(
         "evidence_photos": [p for p in photos if p.kind == WorkOrderPhoto.Kind.EVIDENCE],
         "events": events,
         "reporter": reporter or "匿名",
-        "reporter_phone": revealed_phone
-        or (mask_phone(sv.reporter_phone(order)) if sv.reporter_phone(order) else ""),
+        "reporter_phone": revealed_phone or (mask_phone(phone) if phone else ""),
         "pending_extension": pending_extension,
         "map_features": page_selectors.map_layers(user=user, order=order),
         "triage_reason": sv.TRIAGE_REASONS.get(order.triage_reason, order.triage_reason),

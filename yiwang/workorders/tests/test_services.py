@@ -139,7 +139,7 @@ def test_calendar_gap_sends_the_order_to_triage(world, rules, monkeypatch):
     def no_calendar(*args, **kwargs):
         raise CalendarUndefined("2027年的节假日安排尚未录入")
 
-    monkeypatch.setattr(sv, "deadline_for", no_calendar)
+    monkeypatch.setattr(sv, "deadline_with_basis", no_calendar)
     order = hotline(world)
     assert order.status == S.TRIAGE and order.triage_reason == "calendar_undefined"
 
