@@ -39,14 +39,14 @@ def fresh_reference_copies():
 
 @pytest.fixture
 def world(db):
-    from yiwang.core.testing import build_world
+    from yiwang.testing import build_world
 
     return build_world()
 
 
 @pytest.fixture
 def client_for():
-    from yiwang.core.testing import api_client
+    from yiwang.testing import api_client
 
     return api_client
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from yiwang.accounts.models import Role
-from yiwang.command import views
+from yiwang.command.views import screen as views
 from yiwang.core.views import register_home, register_workbench
 
 app_name = "command"

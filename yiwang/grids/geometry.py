@@ -344,3 +344,9 @@ def overlap_warning(code: str, name: str, area: float, share: float) -> dict:
             f"与同级区域「{name}」（{code}）重叠 {area:.1f} 平方米（占本区域 {share:.2%}）。"
         ),
     }
+
+
+def square(lon: float, lat: float, size: float) -> str:
+    """A GeoJSON polygon: the square with south-west corner (lon, lat) (test streets, benches)."""
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})

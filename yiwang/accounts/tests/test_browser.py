@@ -2,7 +2,7 @@
 
 import pytest
 
-from yiwang.core.testing import PASSWORD
+from yiwang.testing import PASSWORD
 
 
 @pytest.mark.browser
@@ -55,7 +55,7 @@ def test_a_user_sees_and_ends_their_sessions_under_an_enforced_csp(
     import os
     from pathlib import Path
 
-    from yiwang.core.testing import browser_login
+    from yiwang.testing import browser_login
 
     shots = Path(os.environ.get("YIWANG_SCREENSHOTS", tmp_path))
     _enforce_csp(settings)

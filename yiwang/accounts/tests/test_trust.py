@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from yiwang.accounts.models import LoginSession, Membership, OrgUnit, Role, User
 from yiwang.accounts.scope import data_scope
 from yiwang.core.models import AuditEvent
-from yiwang.core.testing import PASSWORD, make_user
+from yiwang.testing import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 TOKEN_URL = "/api/v1/auth/token/"

@@ -17,7 +17,7 @@ from yiwang.accounts.models import OrgUnit, Role
 from yiwang.approvals import services
 from yiwang.approvals.catalogue import catalogue_load
 from yiwang.approvals.demo_catalogue import BUNDLES, ITEMS, RESTAURANT
-from yiwang.core.testing import make_user
+from yiwang.testing import make_user
 
 SH = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.4\n% yiwang test material\n%%EOF\n"

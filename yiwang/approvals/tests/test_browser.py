@@ -13,7 +13,7 @@ import pytest
 
 from yiwang.approvals.models import Application, Rating
 from yiwang.approvals.tests.conftest import PDF, PNG
-from yiwang.core.testing import browser_login
+from yiwang.testing import browser_login
 
 pytestmark = pytest.mark.browser
 

@@ -704,7 +704,7 @@ def test_entering_the_year_recomputes_provisional_promised_deadlines(users, cloc
 
 def test_home_service_by_party_specialist_counts_no_visit(users):
     from yiwang.accounts.models import Role
-    from yiwang.core.testing import make_user
+    from yiwang.testing import make_user
 
     street = users["window"].memberships.first().org_unit
     specialist = make_user("zhuanyuan", roles=[(street, Role.PARTY_SPECIALIST)])

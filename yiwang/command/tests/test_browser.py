@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from yiwang.core.testing import browser_login
+from yiwang.testing import browser_login
 from yiwang.workorders.tests.conftest import IN_A, seed_categories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,5 +1,5 @@
 """Fixtures of the economy tests: the bureau (经济发展局), an official, a company user and a
-few firms in grid A of the test street (see yiwang/core/testing.py)."""
+few firms in grid A of the test street (see yiwang/testing.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from yiwang.accounts.models import OrgUnit, Role
-from yiwang.core.testing import make_user
+from yiwang.testing import make_user
 from yiwang.core.validators import uscc_check_char
 
 

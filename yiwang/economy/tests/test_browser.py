@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.core.testing import browser_login
+from yiwang.testing import browser_login
 from yiwang.economy import services as sv
 from yiwang.economy.models import EnterpriseRequest, EvaluationRun
 

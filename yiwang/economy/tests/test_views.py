@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.test import Client
 
-from yiwang.core.testing import PASSWORD
+from yiwang.testing import PASSWORD
 from yiwang.economy import services as sv
 from yiwang.economy.models import EnterpriseRequest, EvaluationRun, ServiceVisit
 

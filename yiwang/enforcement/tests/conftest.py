@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from yiwang.core.testing import make_user
+from yiwang.testing import make_user
 
 # Valid checksums (GB 11643 / GB 32100), generated for the tests.
 PERSON_ID = "11010519491231002X"

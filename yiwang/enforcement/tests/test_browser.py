@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from yiwang.core.testing import browser_login
+from yiwang.testing import browser_login
 from yiwang.enforcement.tests.conftest import PERSON_ID, work_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

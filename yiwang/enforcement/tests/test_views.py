@@ -8,7 +8,7 @@ import json
 
 from django.core.management import call_command
 
-from yiwang.core.testing import PASSWORD
+from yiwang.testing import PASSWORD
 from yiwang.enforcement import services as svc
 from yiwang.enforcement.models import Case, Summons
 from yiwang.enforcement.tests.conftest import PERSON_ID

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.core.testing import browser_login
+from yiwang.testing import browser_login
 from yiwang.workorders.tests.conftest import seed_categories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.core.testing import PASSWORD
+from yiwang.testing import PASSWORD
 from yiwang.fieldwork.models import Visit
 
 pytestmark = pytest.mark.django_db

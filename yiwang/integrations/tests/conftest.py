@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 API_KEY = "test-open311-key"
-# A point inside grid A of core.testing.build_world (grid A = [120.00,120.01]×[31.00,31.01]).
+# A point inside grid A of yiwang.testing.build_world (grid A = [120.00,120.01]×[31.00,31.01]).
 IN_GRID_A = {"lat": "31.005", "long": "120.005"}
 IN_GRID_B = {"lat": "31.005", "long": "120.015"}
 
@@ -65,7 +65,7 @@ def o311(world):
         order=1,
         values=[{"key": "small", "name": "少量"}, {"key": "large", "name": "大量"}],
     )
-    from yiwang.core.testing import make_user
+    from yiwang.testing import make_user
 
     client_user = make_user("fixmystreet", display_name="FixMyStreet 接口")
     key, raw = open311_api_key_issue(

@@ -551,7 +551,7 @@ def test_anonymous_readers_see_only_open311_orders(client, o311):
 
 def test_an_api_key_widens_reads_to_its_service_accounts_scope(client, o311):
     from yiwang.accounts.models import Membership, Role
-    from yiwang.core.testing import make_user
+    from yiwang.testing import make_user
     from yiwang.integrations.services import open311_api_key_issue
 
     mine = created_id(post(client))

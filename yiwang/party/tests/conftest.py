@@ -34,7 +34,7 @@ def id_number(birth: str, serial: str) -> str:
 @pytest.fixture
 def hall(world, rules):  # noqa: F811
     from yiwang.basedata.services import household_create, person_create
-    from yiwang.core.testing import make_user
+    from yiwang.testing import make_user
 
     admin, r = world.users["admin"], world.regions
     ea = household_create(actor=admin, code="EA-1", grid=r["A"].code, address="东社区1幢")

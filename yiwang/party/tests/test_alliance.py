@@ -73,7 +73,7 @@ def test_wish_is_posted_claimed_once_and_fulfilled(unit, hall, world):
 
 
 def test_alliance_api_and_page(unit, hall, world, client_for, client):
-    from yiwang.core.testing import PASSWORD
+    from yiwang.testing import PASSWORD
 
     res = client_for(hall.resident).post("/api/v1/party/wishes/", {"title": "修好楼道灯"},
                                          format="json")  # fmt: skip

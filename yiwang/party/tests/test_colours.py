@@ -88,7 +88,7 @@ def test_colour_api_is_scoped(world, colour_rules, client_for):
 
 
 def test_admin_edits_rules_and_refuses_bad_conditions(world, client):
-    from yiwang.core.testing import PASSWORD
+    from yiwang.testing import PASSWORD
     from yiwang.party.models import ColourRule
 
     assert client.login(username="admin", password=PASSWORD)

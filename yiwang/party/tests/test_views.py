@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.core.testing import PASSWORD
+from yiwang.testing import PASSWORD
 from yiwang.party.models import Ballot, Topic
 
 pytestmark = pytest.mark.django_db

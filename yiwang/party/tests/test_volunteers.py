@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from yiwang.core.testing import PASSWORD
+from yiwang.testing import PASSWORD
 from yiwang.party.models import Activity
 from yiwang.party.volunteers import (
     activity_create,

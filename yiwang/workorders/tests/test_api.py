@@ -230,7 +230,7 @@ def test_action_errors(world, rules, client_for):
 
 
 def test_two_departments_members_accept_at_once_over_http(world, rules, client_for):
-    from yiwang.core.testing import make_user
+    from yiwang.testing import make_user
 
     zhifa2 = make_user("zhifa2", roles=[(world.department, "department_staff")])
     oid = create(client_for(world.users["grid_a"])).json()["id"]

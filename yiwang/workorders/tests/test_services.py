@@ -11,7 +11,7 @@ from django.db import connection
 
 from yiwang.core.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from yiwang.core.models import AuditEvent
-from yiwang.core.testing import make_user
+from yiwang.testing import make_user
 from yiwang.workorders import services as sv
 from yiwang.workorders.models import (
     AssistTask,

@@ -74,7 +74,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, rows, grids, bad_every, **options):
         from yiwang.basedata.importing import basedata_import
-        from yiwang.core.testing import square
+        from yiwang.grids.geometry import square
         from yiwang.grids.models import Region
 
         out = {}

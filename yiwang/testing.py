@@ -13,14 +13,9 @@ from dataclasses import dataclass
 from rest_framework.test import APIClient
 
 from yiwang.accounts.models import Membership, OrgUnit, Role, User
+from yiwang.grids.geometry import square
 
 PASSWORD = "test-pass-123"
-
-
-def square(lon: float, lat: float, size: float) -> str:
-    """A GeoJSON polygon: the square with south-west corner (lon, lat)."""
-    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-    return json.dumps({"type": "Polygon", "coordinates": [ring]})
 
 
 @dataclass
