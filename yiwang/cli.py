@@ -5,7 +5,7 @@
                                           background worker beside it; --no-worker: not)
     yiwang worker                         the background worker alone (django-q2, ORM broker)
     yiwang manage ...                     Django's manage.py
-    yiwang bench NAME ...                 benchmarks (locate, intake, approvals, triage)
+    yiwang bench NAME ...                 benchmarks (locate, intake [--clients N], crash, ...)
     yiwang import THING FILE ...          imports (grids, people, houses, entities, hotline, ...)
     yiwang export THING FILE ...          exports
     yiwang backup [FILE]                  copy of the whole database (SQLite online / pg_dump)

@@ -36,7 +36,7 @@ from yiwang.approvals import selectors, services
 from yiwang.approvals.catalogue import fields_for, masked_form, requirements_for
 from yiwang.approvals.models import Application, ApplicationStep, Status
 from yiwang.approvals.xlsx import catalogue_to_xlsx
-from yiwang.core.api import parse_bool
+from yiwang.core.api import parse_bool, query_bool, query_choice
 from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.parsers import JSONObjectParser
 from yiwang.core.pii import mask_id_number, mask_phone
@@ -453,7 +453,7 @@ class ApplicationListView(APIView):
         operation_id="approvals_applications_list",
         parameters=[
             OpenApiParameter("status", str, description="逗号分隔"),
-            OpenApiParameter("kind", str),
+            OpenApiParameter("kind", str, enum=["", *Application.Kind.values]),
             OpenApiParameter("mine", bool),
             OpenApiParameter("top", bool),
             OpenApiParameter("q", str),
@@ -463,6 +463,9 @@ class ApplicationListView(APIView):
     def get(self, request):
         from rest_framework.pagination import PageNumberPagination
 
+        query_choice(request.query_params, "kind", Application.Kind.values)  # unknown: a 400
+        query_bool(request.query_params, "mine")
+        query_bool(request.query_params, "top")
         qs = selectors.application_list(user=request.user, filters=request.query_params)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)

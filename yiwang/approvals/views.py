@@ -130,12 +130,7 @@ def _target(kind, code):
 
 # The form fields that carry the applicant's identity: on a walk-in (窗口代办, 上门办) they are
 # taken once, in the applicant block (looked up in the 人口库 when known), and filled from it.
-IDENTITY = {
-    "applicant_name": "name",
-    "id_number": "id_number",
-    "phone": "phone",
-    "address": "address",
-}
+IDENTITY = services.IDENTITY_FIELDS
 LOOKUP_PURPOSE = "综窗代办：核验申请人身份并带出申请表"
 
 

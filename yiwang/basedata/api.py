@@ -6,7 +6,6 @@ The unmasked value comes only from `POST people/<id>/reveal/` with a purpose (au
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
 
 from django.conf import settings
@@ -14,7 +13,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -29,6 +27,7 @@ from yiwang.basedata.models import House, Household, LegalEntity, Person, Person
 from yiwang.basedata.sheets import IMPORTABLE, LAYOUTS
 from yiwang.core.api import parse_bool
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.pagination import Pagination
 from yiwang.core.pii import age_band, mask_name
 
 
@@ -44,6 +43,21 @@ class XlsxRenderer(BaseRenderer):
         if isinstance(data, bytes):
             return data
         return JSONRenderer().render(data)
+
+
+class XlsxDownloadView(APIView):
+    """A download that answers .xlsx, and its errors (401, 403, 404, 400) as JSON with the
+    JSON media type, also when the client asked for .xlsx (?format=xlsx, Accept)."""
+
+    renderer_classes = [JSONRenderer, XlsxRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), XlsxRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
@@ -86,11 +100,6 @@ def _kind(kind: str, allowed) -> str:
     return kind
 
 
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
 # ---------------------------------------------------------------------------- serializers
 
 
@@ -109,7 +118,6 @@ class PersonSerializer(serializers.ModelSerializer):
     grid = serializers.SerializerMethodField()
     household = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
-    birth_date = serializers.SerializerMethodField()
     age_band = serializers.SerializerMethodField()
 
     class Meta:
@@ -121,7 +129,6 @@ class PersonSerializer(serializers.ModelSerializer):
             "phone_masked",
             "gender",
             "gender_label",
-            "birth_date",
             "age_band",
             "address",
             "grid",
@@ -140,12 +147,10 @@ class PersonSerializer(serializers.ModelSerializer):
     def get_name(self, obj) -> str:
         return obj.name if self.context.get("names") else mask_name(obj.name)
 
-    def get_birth_date(self, obj) -> dt.date | None:
-        """Only for roles that may see personal data: the masked ID number hides exactly the
-        8 birth-date digits, so a birth date beside it would give the whole number back."""
-        return obj.birth_date if self.context.get("names") else None
-
     def get_age_band(self, obj) -> str:
+        """The age band, never the birth date, for every role (issue 11, item 1): the masked ID
+        number hides exactly the 8 birth-date digits, so a birth date beside it would give the
+        whole number back. The date itself only through the audited reveal (field birth_date)."""
         return age_band(obj.birth_date)
 
     def get_grid(self, obj) -> dict:
@@ -235,9 +240,21 @@ class EntitySerializer(serializers.ModelSerializer):
         return _ref(obj.grid)
 
 
+# A name (姓名) has no digits or these symbols, and is not blank (cleaning.clean_name).
+NAME_PATTERN = r"^[^\d@#$%^&*<>{}\[\]]*[^\s\d@#$%^&*<>{}\[\]][^\d@#$%^&*<>{}\[\]]*$"
+NAME_ERRORS = {"invalid": "姓名含有不允许的字符（数字或符号）。"}
+
+
+# The forms alone (core.validators); the check digit or character is the service's to verify.
+ID_NUMBER_PATTERN = r"^\s*[0-9]{17}[0-9Xx]\s*$"
+USCC_PATTERN = r"^\s*[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}\s*$"
+
+
 class PersonCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    id_number = serializers.CharField(max_length=40)
+    name = serializers.RegexField(NAME_PATTERN, max_length=50, error_messages=NAME_ERRORS)
+    id_number = serializers.RegexField(
+        ID_NUMBER_PATTERN, error_messages={"invalid": "身份证号应为18位（末位可为X）。"}
+    )
     grid = serializers.CharField(max_length=40, help_text="网格编码")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -269,7 +286,7 @@ class ColourInputSerializer(serializers.Serializer):
 
 
 class RevealInputSerializer(serializers.Serializer):
-    field = serializers.ChoiceField(choices=["id_number", "phone"])
+    field = serializers.ChoiceField(choices=["id_number", "phone", "birth_date"])
     purpose = serializers.CharField(max_length=200)
 
 
@@ -303,7 +320,10 @@ class HouseUpdateSerializer(HouseInputSerializer):
 
 class EntityInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=300)
-    uscc = serializers.CharField(max_length=40)
+    uscc = serializers.RegexField(
+        USCC_PATTERN,
+        error_messages={"invalid": "统一社会信用代码应为18位数字或字母（不使用I、O、S、V、Z）。"},
+    )
     kind = serializers.CharField(max_length=20, required=False, allow_blank=True)
     legal_rep = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -746,10 +766,8 @@ class ImportBatchView(APIView):
 
 
 @extend_schema(tags=["基础数据导入导出"])
-class ImportErrorReportView(APIView):
+class ImportErrorReportView(XlsxDownloadView):
     """下载导入错误报告（.xlsx）：被拒绝的原始行、原行号和错误原因；仅导入人本人可下载。"""
-
-    renderer_classes = [JSONRenderer, XlsxRenderer]
 
     @extend_schema(responses=XLSX_RESPONSE)
     def get(self, request, pk: int):
@@ -758,10 +776,8 @@ class ImportErrorReportView(APIView):
 
 
 @extend_schema(tags=["基础数据导入导出"])
-class TemplateView(APIView):
+class TemplateView(XlsxDownloadView):
     """下载导入模板（.xlsx）。"""
-
-    renderer_classes = [JSONRenderer, XlsxRenderer]
 
     @extend_schema(
         responses=XLSX_RESPONSE,
@@ -773,10 +789,8 @@ class TemplateView(APIView):
 
 
 @extend_schema(tags=["基础数据导入导出"])
-class ExportView(APIView):
+class ExportView(XlsxDownloadView):
     """导出 .xlsx（默认脱敏）。明文导出：unmasked=1 且填写 purpose，仅限有权角色，记入审计。"""
-
-    renderer_classes = [JSONRenderer, XlsxRenderer]
 
     @extend_schema(
         responses=XLSX_RESPONSE,

@@ -351,17 +351,18 @@ def person_mark_colour(*, actor, person: Person, version, colour: str, reason: s
     return person
 
 
-REVEAL_FIELDS = {"id_number": "身份证号", "phone": "手机号"}
+REVEAL_FIELDS = {"id_number": "身份证号", "phone": "手机号", "birth_date": "出生日期"}
 
 
 @transaction.atomic
 def person_reveal(*, actor, person: Person, field: str, purpose: str) -> str:
-    """The unmasked ID number or phone of one person (查看明文), for a stated purpose.
+    """The unmasked ID number, phone or birth date of one person (查看明文), for a stated purpose.
 
     Only roles in PII_ROLES, only within their scope; every view is audited with its purpose."""
     if field not in REVEAL_FIELDS:
         raise ValidationFailed(
-            "只能查看身份证号 (id_number) 或手机号 (phone)。", fields={"field": ["无效"]}
+            "只能查看身份证号 (id_number)、手机号 (phone) 或出生日期 (birth_date)。",
+            fields={"field": ["无效"]},
         )
     purpose = (purpose or "").strip()
     if len(purpose) < 2:
@@ -376,6 +377,8 @@ def person_reveal(*, actor, person: Person, field: str, purpose: str) -> str:
         raise Forbidden("您的角色无权查看个人信息明文。")
     _require_visible(actor, person)
     value = getattr(person, field)
+    if field == "birth_date":
+        value = value.isoformat() if value else ""
     audit_record(
         actor=actor,
         action="basedata.person.reveal",

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from yiwang.command.models import (
     AssessmentScheme,
+    AssessmentSnapshot,
     ContingencyPlan,
     EscalationPolicy,
     Incident,
@@ -71,3 +72,18 @@ class IncidentAdmin(admin.ModelAdmin):
 class ContingencyPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "incident_type", "task_title", "radius_m", "due_hours", "is_active"]
     list_filter = ["incident_type", "is_active"]
+
+
+@admin.register(AssessmentSnapshot)
+class AssessmentSnapshotAdmin(admin.ModelAdmin):
+    """月度考核存档: read-only; stored by the worker on the 1st or through the API."""
+
+    list_display = ["month", "kind", "stored_at", "stored_by"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in AssessmentSnapshot._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -2,6 +2,8 @@
 
 GET  /api/v1/command/overview/?region=&from=&to=        the screen's figures in one call
 GET  /api/v1/command/map/?parent=                       GeoJSON of the next level down
+GET  /api/v1/command/layers/colours/?month=&region=     四色网格 of a month, facts per grid
+GET  /api/v1/command/layers/firms/?region=              亩均效益 class of each firm (points)
 GET  /api/v1/command/analysis/?metric=&by=&from=&to=&compare_from=&compare_to=&export=xlsx
 GET  /api/v1/command/tasks/   POST {"title","instructions","grids"|"region","due"}
 GET  /api/v1/command/tasks/<id>/                        progress counts and per-grid rows
@@ -10,26 +12,97 @@ GET  /api/v1/command/incidents/   POST {"level","type","description","lon","lat"
 GET  /api/v1/command/incidents/<id>/   POST .../ack/   POST .../close/
 POST /api/v1/command/incidents/<id>/plan/ {"plan": id}  预案: a task to the grids around it
 GET  /api/v1/command/assessments/?month=YYYY-MM&kind=department|grid_worker&export=xlsx
+POST /api/v1/command/assessments/store/ {"month"}        freeze a month that is over (409: stored)
 PUT  /api/v1/command/assessments/weights/ {"kind","weights":{fact: percent},"version"}
 """
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.command import selectors, services, xlsx
+from yiwang.command.models import AssessmentKind, IncidentLevel, IncidentType
+from yiwang.command.services.broadcast import MAX_GRIDS
 from yiwang.command.services.incidents import incident_get_for
-from yiwang.core.api import parse_bool
+from yiwang.core.api import query_bool
 from yiwang.core.errors import ValidationFailed
 
+# The input rules the selectors and services apply, stated in the OpenAPI description so that
+# a client (and schemathesis) knows them: a region code is digits (selectors.REGION_RE), a month
+# is YYYY-MM with a month 01–12 (selectors.parse_month), a text must not be blank once trimmed.
+REGION_PATTERN = r"^\d{1,40}$"
+REGION_QUERY = r"^\d{0,40}$"  # in a query, empty means "not given"
+MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+NOT_BLANK = r"\S"
+REGION = OpenApiParameter(
+    "region", str, pattern=REGION_QUERY, description="区域编码（街道/社区/网格，前缀匹配）"
+)
+# A GET that also answers `?export=xlsx` documents both media types.
+JSON_OR_XLSX = {
+    (200, "application/json"): OpenApiTypes.OBJECT,
+    (200, xlsx.XLSX): OpenApiTypes.BINARY,
+}
 PERIOD = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="开始日期（含），默认本月1日"),
     OpenApiParameter("to", OpenApiTypes.DATE, description="结束日期（含），默认今天"),
-    OpenApiParameter("region", str, description="区域编码（街道/社区/网格，前缀匹配）"),
+    REGION,
 ]
+
+
+TASK_INPUT = inline_serializer(
+    "CommandTaskInput",
+    fields={
+        "title": serializers.RegexField(NOT_BLANK, max_length=100),
+        "instructions": serializers.CharField(required=False, allow_blank=True, max_length=4000),
+        "grids": serializers.ListField(
+            child=serializers.RegexField(REGION_PATTERN),
+            required=False,
+            max_length=MAX_GRIDS,
+            help_text="网格编码（须为您可布置的网格）",
+        ),
+        "region": serializers.RegexField(
+            REGION_PATTERN, required=False, help_text="区域编码：其下全部网格"
+        ),
+        "due": serializers.DateTimeField(help_text="完成时限，须晚于现在"),
+        "report_fields": serializers.ListField(
+            child=serializers.RegexField(NOT_BLANK), required=False, max_length=20
+        ),
+    },
+)
+INCIDENT_INPUT = inline_serializer(
+    "CommandIncidentInput",
+    fields={
+        # a pattern, not an enum component: "level" names other enums in the description
+        "level": serializers.RegexField(
+            f"^({'|'.join(IncidentLevel.values)})$",
+            help_text="；".join(f"{v}：{label}" for v, label in IncidentLevel.choices),
+        ),
+        "type": serializers.ChoiceField(
+            choices=[*IncidentType.values, *IncidentType.labels], help_text="类型代码或中文名"
+        ),
+        "description": serializers.RegexField(NOT_BLANK, max_length=4000),
+        "lon": serializers.FloatField(min_value=-180, max_value=180),
+        "lat": serializers.FloatField(min_value=-90, max_value=90),
+    },
+)
+MONTH_INPUT = inline_serializer(
+    "CommandMonthInput", fields={"month": serializers.RegexField(MONTH_PATTERN)}
+)
+WEIGHTS_INPUT = inline_serializer(
+    "CommandWeightsInput",
+    fields={
+        "kind": serializers.ChoiceField(choices=AssessmentKind.choices),
+        "weights": serializers.DictField(
+            child=serializers.FloatField(min_value=0, max_value=100),
+            help_text="{指标: 百分比}，指标属于所选考核对象，合计 100",
+        ),
+        "version": serializers.IntegerField(required=False),
+    },
+)
 
 
 def _body(request) -> dict:
@@ -39,8 +112,12 @@ def _body(request) -> dict:
 
 
 def _wants_xlsx(request) -> bool:
-    """`?export=xlsx` (not `format`: DRF reads `format` to choose a renderer)."""
-    return request.query_params.get("export", "") == "xlsx"
+    """`?export=xlsx` (not `format`: DRF reads `format` to choose a renderer); any other value
+    is refused, as the description's enum says."""
+    value = request.query_params.get("export")
+    if value not in (None, "xlsx"):
+        raise ValidationFailed("export 只能为 xlsx。", fields={"export": ["可选：xlsx"]})
+    return value == "xlsx"
 
 
 class OverviewView(APIView):
@@ -61,7 +138,9 @@ class OverviewView(APIView):
 class MapView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("parent", str, description="上级区域编码；空为街道"),
+            OpenApiParameter(
+                "parent", str, pattern=REGION_QUERY, description="上级区域编码；空为街道"
+            ),
             OpenApiParameter("hotspots", bool, description="1：同时统计今日热点预警"),
         ],
         responses=OpenApiTypes.OBJECT,
@@ -71,7 +150,39 @@ class MapView(APIView):
             selectors.map_layer(
                 user=request.user,
                 parent=request.query_params.get("parent", ""),
-                hotspots=parse_bool(request.query_params.get("hotspots", "")),
+                hotspots=query_bool(request.query_params, "hotspots"),
+            )
+        )
+
+
+class ColourLayerView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "month", str, pattern=f"^({MONTH_PATTERN[1:-1]})?$", description="默认本月"
+            ),
+            REGION,
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        p = request.query_params
+        return Response(
+            selectors.colour_layer(
+                user=request.user, region=p.get("region", ""), month=p.get("month", "")
+            )
+        )
+
+
+class FirmLayerView(APIView):
+    @extend_schema(
+        parameters=[REGION],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        return Response(
+            selectors.firm_class_layer(
+                user=request.user, region=request.query_params.get("region", "")
             )
         )
 
@@ -86,7 +197,7 @@ class AnalysisView(APIView):
             OpenApiParameter("compare_to", OpenApiTypes.DATE, description="对比期结束"),
             OpenApiParameter("export", str, enum=["xlsx"], description="xlsx：导出表格"),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=JSON_OR_XLSX,
     )
     def get(self, request):
         p = request.query_params
@@ -122,7 +233,7 @@ class TaskListView(APIView):
 
     @extend_schema(
         operation_id="command_tasks_create",
-        request=OpenApiTypes.OBJECT,
+        request=TASK_INPUT,
         responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
@@ -190,7 +301,7 @@ class IncidentListView(APIView):
 
     @extend_schema(
         operation_id="command_incidents_create",
-        request=OpenApiTypes.OBJECT,
+        request=INCIDENT_INPUT,
         responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
@@ -237,11 +348,11 @@ class IncidentActionView(APIView):
 class AssessmentView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("month", str, description="YYYY-MM"),
+            OpenApiParameter("month", str, required=True, pattern=MONTH_PATTERN),
             OpenApiParameter("kind", str, enum=["department", "grid_worker"]),
             OpenApiParameter("export", str, enum=["xlsx"], description="xlsx：导出表格"),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=JSON_OR_XLSX,
     )
     def get(self, request):
         p = request.query_params
@@ -251,8 +362,23 @@ class AssessmentView(APIView):
         return xlsx.assessment_workbook(data) if _wants_xlsx(request) else Response(data)
 
 
+class AssessmentStoreView(APIView):
+    @extend_schema(request=MONTH_INPUT, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        data = _body(request)
+        stored = services.assessment_month_store(actor=request.user, month=data.get("month"))
+        return Response(
+            {
+                "month": stored[0].month.strftime("%Y-%m"),
+                "stored_at": stored[0].stored_at.isoformat(),
+                "kinds": {s.kind: {"rows": len(s.rows), "weights": s.weights} for s in stored},
+            },
+            status=201,
+        )
+
+
 class AssessmentWeightsView(APIView):
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=WEIGHTS_INPUT, responses=OpenApiTypes.OBJECT)
     def put(self, request):
         data = _body(request)
         row = services.assessment_scheme_set(

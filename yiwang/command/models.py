@@ -400,3 +400,117 @@ class AssessmentScheme(VersionedModel):
         problem = weights_problem(self.kind, self.weights)
         if problem:
             raise ValidationError({"weights": problem})
+
+
+class AssessmentSnapshot(models.Model):
+    """A month's assessment frozen once the month is over (月度考核存档): every row with its
+    score, rank, facts and counts, and the weight set used. Stored by the worker on the 1st
+    (or on demand) for the whole system; readers see the rows of their own territory. Weights
+    edited later never change a stored month."""
+
+    kind = models.CharField("考核对象", max_length=20, choices=AssessmentKind.choices)
+    month = models.DateField("月份", help_text="该月第一天")
+    weights = models.JSONField("所用权重（%）")
+    rows = models.JSONField("考核结果")
+    stored_at = models.DateTimeField("存档时间")
+    stored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="存档人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="空：后台任务按时存档",
+    )
+
+    class Meta:
+        verbose_name = "月度考核存档"
+        verbose_name_plural = "月度考核存档"
+        ordering = ["-month", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "month"], name="command_one_snapshot_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.get_kind_display()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The screen's daily figures (大屏日汇总): a derived cache, rebuilt by the worker
+# ---------------------------------------------------------------------------------------------
+
+
+class OrderDayFigures(models.Model):
+    """One community's work-order facts of one closed day (before the build day), each counted
+    on the day of its own timestamp exactly as `workorders.selectors.work_order_kpis` counts it:
+    reported_* on the report day, due/closed/overdue on the deadline day, archived on the
+    archive day, rated on the rating day. Rebuilt whole by the worker (`figures.rebuild`), so a
+    year of the screen sums ~11,000 rows instead of reading 300,000 orders."""
+
+    day = models.DateField("日期")
+    community = models.CharField("社区编码", max_length=12, help_text="工单区域编码前 12 位")
+    reported = models.PositiveIntegerField("上报", default=0)
+    # The orders reported that day by their current status (work_order_kpis' by_status).
+    status_submitted = models.PositiveIntegerField("上报·已上报", default=0)
+    status_triage = models.PositiveIntegerField("上报·待分拣", default=0)
+    status_dispatched = models.PositiveIntegerField("上报·已派遣", default=0)
+    status_handling = models.PositiveIntegerField("上报·处置中", default=0)
+    status_completed = models.PositiveIntegerField("上报·已处置", default=0)
+    status_archived = models.PositiveIntegerField("上报·已结案", default=0)
+    status_merged = models.PositiveIntegerField("上报·已合并", default=0)
+    status_cancelled = models.PositiveIntegerField("上报·已撤销", default=0)
+    patrol_reported = models.PositiveIntegerField("网格员上报", default=0)
+    on_spot = models.PositiveIntegerField("现场处置", default=0)
+    handled = models.PositiveIntegerField("已处置", default=0)
+    in_grid = models.PositiveIntegerField("网格内解决", default=0)
+    due = models.PositiveIntegerField("应结案", default=0)
+    closed = models.PositiveIntegerField("已结案", default=0)
+    closed_on_time = models.PositiveIntegerField("按期结案", default=0)
+    overdue = models.PositiveIntegerField("超期", default=0)
+    archived = models.PositiveIntegerField("当日结案", default=0)
+    workdays_sum = models.FloatField("结案用时合计（工作日）", default=0)
+    workdays_n = models.PositiveIntegerField("有用时的结案数", default=0)
+    rated = models.PositiveIntegerField("评价", default=0)
+    satisfied = models.PositiveIntegerField("满意", default=0)
+
+    class Meta:
+        verbose_name = "大屏日汇总"
+        verbose_name_plural = "大屏日汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "community"], name="command_one_figure_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.community}"
+
+
+class OrderDayCategory(models.Model):
+    """Orders reported on a closed day in a community, per category (高发事项)."""
+
+    day = models.DateField("日期", db_index=True)
+    community = models.CharField("社区编码", max_length=12)
+    category_id = models.IntegerField("分类", null=True)
+    n = models.PositiveIntegerField("数量")
+
+    class Meta:
+        verbose_name = "大屏日汇总（分类）"
+        verbose_name_plural = "大屏日汇总（分类）"
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.community} {self.category_id}"
+
+
+class OrderFiguresBuild(models.Model):
+    """The one row saying up to which day the daily figures hold (`through`) and when they
+    were built; days after `through` are always counted live."""
+
+    through = models.DateField("汇总截至")
+    built_at = models.DateTimeField("汇总时间")
+    seconds = models.FloatField("耗时（秒）", default=0)
+
+    class Meta:
+        verbose_name = "大屏日汇总状态"
+        verbose_name_plural = "大屏日汇总状态"
+
+    def __str__(self) -> str:
+        return f"截至 {self.through}"

@@ -30,6 +30,8 @@ SCHEDULES = [
     Job("短信重发", "yiwang.notifications.tasks.sms_retry", "I", minutes=1),
     Job("应急事件逐级上报", "yiwang.command.tasks.incident_escalation", "I", minutes=1),
     Job("执法案件时限巡检", "yiwang.enforcement.tasks.deadline_sweep", "I", minutes=5),
+    Job("大屏日汇总", "yiwang.command.tasks.screen_figures", "I", minutes=5),
+    Job("工单编号序列预建", "yiwang.workorders.codes.prepare_order_code_sequences", "H"),
     Job("每周分析报告", "yiwang.command.tasks.weekly_report", "W", first_run="next_monday_7am"),
     Job("月度考核", "yiwang.command.tasks.monthly_assessment", "M", first_run="next_month_day1"),
 ]

@@ -14,7 +14,8 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from yiwang.accounts.models import OrgUnit
-from yiwang.accounts.scope import data_scope
+from yiwang.accounts.scope import DataScope, data_scope
+from yiwang.command import figures
 from yiwang.command.models import (
     ASSESSMENT_FACTS,
     DEFAULT_WEIGHTS,
@@ -94,12 +95,12 @@ def _rate(n: int, d: int):
 # --- the screen's figures ---------------------------------------------------------------------
 
 
-def intake_today(*, user, region: str = "", now=None) -> dict:
+def intake_today(*, user, region: str = "", now=None, base=None) -> dict:
     now = now or timezone.now()
     start, end = _bounds(timezone.localdate(now), timezone.localdate(now))
     counts = dict.fromkeys(WorkOrder.Channel.values, 0)
     rows = (
-        _orders(user, region)
+        (base if base is not None else _orders(user, region))
         .filter(reported_at__gte=start, reported_at__lt=end)
         .values_list("channel")
         .annotate(n=Count("*"))
@@ -129,26 +130,63 @@ def approvals_kpis(*, user, date_from, date_to) -> dict | None:
     }
 
 
+def _territory(user, region: str, prefixes):
+    """The orders of the user's KPI territory within `region`; when that territory is whole
+    communities (`prefixes`), written with LIKE so SQLite takes the date or status index."""
+    if prefixes is None:
+        return _orders(user, region)
+    return WorkOrder.objects.order_by().filter(figures.like_q(prefixes))
+
+
+def enforcement_on_time_rate(*, user, date_from, date_to) -> float | None:
+    """执法按期率: of the statutory step deadlines of the cases opened in the period that are
+    decided (met, late or overdue), the share met in time — the enforcement module's own
+    `case_kpis` summed over its steps; None without such deadlines or without the module."""
+    from django.apps import apps
+
+    if not apps.is_installed("yiwang.enforcement"):
+        return None
+    from yiwang.enforcement.selectors import case_kpis
+
+    steps = case_kpis(user=user, date_from=date_from, date_to=date_to)["on_time"].values()
+    met = sum(s["met"] for s in steps)
+    decided = sum(s["met"] + s["late"] + s["overdue"] for s in steps)
+    return _rate(met, decided)
+
+
 def overview(*, user, region: str = "", date_from, date_to, now=None) -> dict:
-    """Everything the screen (大屏) shows in one call."""
+    """Everything the screen (大屏) shows in one call. Over a territory of whole communities the
+    period's figures come from the worker's daily figures plus today counted live
+    (`figures`); a grid's or a department's are counted live."""
     now = now or timezone.now()
     region = parse_region(region)
-    base = _orders(user, region)
+    prefixes = figures.stored_prefixes(user, region)
+    base = _territory(user, region, prefixes)
     start, end = _bounds(date_from, date_to)
-    open_qs = base.filter(status__in=WorkOrder.OPEN_STATES)
-    wo = work_order_kpis(user=user, date_from=date_from, date_to=date_to, region=region, now=now)
+    summary = open_summary(base, now)
+    if prefixes is None:
+        wo = work_order_kpis(
+            user=user, date_from=date_from, date_to=date_to, region=region, now=now
+        )
+        trends = weekly_trends(user=user, region=region, date_to=date_to)
+        top = top_categories(user=user, region=region, start=start, end=end)
+    else:
+        live: dict = {}  # today, counted once for the three
+        wo = figures.kpis(
+            prefixes, date_from, date_to, now, overdue_open=summary["overdue"], cache=live
+        )
+        trends = figures.weekly(prefixes, trend_weeks(date_to), date_to, now, cache=live)
+        top = _category_names(figures.top_categories(prefixes, date_from, date_to, now, cache=live))
     approvals = approvals_kpis(user=user, date_from=date_from, date_to=date_to)
     return {
         "region": region,
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "generated_at": now.isoformat(),
-        "open": open_qs.count(),
-        "overdue": open_qs.filter(deadline__lt=now).count(),
-        "archived": base.filter(
-            status=S.ARCHIVED, archived_at__gte=start, archived_at__lt=end
-        ).count(),
-        "intake_today": intake_today(user=user, region=region, now=now),
+        "open": summary["open"],
+        "overdue": summary["overdue"],
+        "archived": wo["archived"],
+        "intake_today": intake_today(user=user, region=region, now=now, base=base),
         "kpis": {
             "completion_rate": wo["completion_rate"],
             "on_time_rate": wo["on_time_rate"],
@@ -159,21 +197,32 @@ def overview(*, user, region: str = "", date_from, date_to, now=None) -> dict:
             "patrol_share": _rate(wo["patrol_reported"], wo["reported"]),
             "approvals_completion_rate": approvals and approvals["completion_rate"],
             "approvals_avg_workdays": approvals and approvals["avg_workdays_to_decision"],
-            "enforcement_on_time_rate": None,  # the enforcement module does not exist yet
+            "enforcement_on_time_rate": enforcement_on_time_rate(
+                user=user, date_from=date_from, date_to=date_to
+            ),
             "workorders": wo,
         },
-        "trends": weekly_trends(user=user, region=region, date_to=date_to),
-        "top_categories": top_categories(user=user, region=region, start=start, end=end),
-        "feed": feed(user=user, region=region, now=now),
+        "trends": trends,
+        "top_categories": top,
+        "feed": feed(user=user, region=region, now=now, base=base, summary=summary),
         "incidents": [incident_row(i) for i in incidents_open(user=user)],
         "tasks": [task_progress(t) for t in tasks_recent(user=user, now=now)],
     }
 
 
+def trend_weeks(date_to: dt.date) -> list[dt.date]:
+    last_monday = date_to - dt.timedelta(days=date_to.weekday())
+    return [last_monday - dt.timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
+
+
+def _category_names(rows) -> list[dict]:
+    names = dict(Category.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name"))
+    return [{"category": names.get(pk, ""), "count": n} for pk, n in rows]
+
+
 def weekly_trends(*, user, region: str, date_to: dt.date) -> dict:
     """Reported and archived per week (Monday-based) for the 8 weeks ending with `date_to`."""
-    last_monday = date_to - dt.timedelta(days=date_to.weekday())
-    weeks = [last_monday - dt.timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
+    weeks = trend_weeks(date_to)
     start, end = _bounds(weeks[0], date_to)
     base = _orders(user, region)
     tz = timezone.get_current_timezone()
@@ -203,8 +252,7 @@ def top_categories(*, user, region: str, start, end, limit: int = 8) -> list[dic
         .annotate(n=Count("*"))
         .order_by("-n")[:limit]
     )
-    names = dict(Category.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name"))
-    return [{"category": names.get(pk, ""), "count": n} for pk, n in rows]
+    return _category_names(rows)
 
 
 def _order_item(order: WorkOrder, kind: str, at) -> dict:
@@ -219,18 +267,58 @@ def _order_item(order: WorkOrder, kind: str, at) -> dict:
     }
 
 
-def feed(*, user, region: str = "", now=None) -> list[dict]:
+def open_summary(base, now) -> dict:
+    """Open and overdue counts and the feed's overdue and urgent picks. Counted in one query;
+    the overdue picks read each open status's oldest deadlines by the (status, deadline)
+    index and stop at the first few; urgent orders are looked for only when there are any
+    (ordering all open orders by report time made SQLite walk the whole year backwards)."""
+    opened = base.filter(status__in=WorkOrder.OPEN_STATES)
+    counts = opened.aggregate(
+        n=Count("*"),
+        late=Count("pk", filter=Q(deadline__lt=now)),
+        urgent=Count("pk", filter=Q(priority=WorkOrder.Priority.URGENT)),
+    )
+    late = []
+    for status in WorkOrder.OPEN_STATES:
+        late += (
+            base.filter(status=status, deadline__lt=now)
+            .order_by("deadline", "pk")
+            .values_list("deadline", "pk")[:FEED_SIZE]
+        )
+    urgent = []
+    if counts["urgent"]:
+        urgent = list(
+            opened.filter(priority=WorkOrder.Priority.URGENT).values_list("reported_at", "pk")
+        )
+    late.sort()
+    urgent.sort(reverse=True)
+    return {
+        "open": counts["n"],
+        "overdue": counts["late"],
+        "overdue_ids": [pk for _, pk in late[:FEED_SIZE]],
+        "urgent_ids": [pk for _, pk in urgent[:FEED_SIZE]],
+    }
+
+
+def feed(*, user, region: str = "", now=None, base=None, summary=None) -> list[dict]:
     """New (last 24 h), urgent (open, 紧急) and overdue (open past deadline) orders."""
     now = now or timezone.now()
-    base = _orders(user, region).select_related("category")
-    opened = base.filter(status__in=WorkOrder.OPEN_STATES)
-    items = []
-    for order in opened.filter(deadline__lt=now).order_by("deadline")[:FEED_SIZE]:
-        items.append(_order_item(order, "overdue", order.deadline))
-    for order in opened.filter(priority=WorkOrder.Priority.URGENT).order_by("-reported_at")[
-        :FEED_SIZE
-    ]:
-        items.append(_order_item(order, "urgent", order.reported_at))
+    base = base if base is not None else _orders(user, region)
+    summary = summary or open_summary(base, now)
+    picked = WorkOrder.objects.select_related("category").in_bulk(
+        summary["overdue_ids"] + summary["urgent_ids"]
+    )
+    items = [
+        _order_item(picked[pk], "overdue", picked[pk].deadline)
+        for pk in summary["overdue_ids"]
+        if pk in picked
+    ]
+    items += [
+        _order_item(picked[pk], "urgent", picked[pk].reported_at)
+        for pk in summary["urgent_ids"]
+        if pk in picked
+    ]
+    base = base.select_related("category")
     since = now - dt.timedelta(hours=24)
     for order in base.filter(reported_at__gte=since).order_by("-reported_at")[:FEED_SIZE]:
         items.append(_order_item(order, "new", order.reported_at))
@@ -269,7 +357,9 @@ def map_layer(*, user, parent: str = "", now=None, hotspots: bool = False) -> di
         children = regions.filter(level=Region.Level.STREET)
     children = list(children.order_by("code"))
     level = children[0].level if children else ""
-    counts = _open_counts(user, [c.code for c in children], CODE_LENGTHS.get(level, 15), now)
+    counts = _open_counts(
+        user, [c.code for c in children], CODE_LENGTHS.get(level, 15), now, parent
+    )
     hotspots = _hotspot_grids(user, parent, now) if hotspots else []
     features = []
     for child in children:
@@ -326,13 +416,19 @@ def _region_info(node) -> dict | None:
     }
 
 
-def _open_counts(user, codes: list[str], length: int, now) -> dict:
-    """{region code: (open, overdue)} for regions of one level, in one grouped query."""
+def _open_counts(user, codes: list[str], length: int, now, parent: str = "") -> dict:
+    """{region code: (open, overdue)} for regions of one level, in one grouped query. Over a
+    regional territory the parent's open orders are read by the status index (LIKE on the
+    region: the range form makes SQLite walk the region index over the whole street)."""
     if not codes:
         return {}
+    prefixes = figures.territory_prefixes(user, parent)
+    if prefixes is None:
+        base = _orders(user).filter(prefix_range_q("region_code", codes))
+    else:
+        base = WorkOrder.objects.order_by().filter(figures.like_q(prefixes))
     rows = (
-        _orders(user)
-        .filter(prefix_range_q("region_code", codes), status__in=WorkOrder.OPEN_STATES)
+        base.filter(status__in=WorkOrder.OPEN_STATES)
         .annotate(key=Substr("region_code", 1, length))
         .values_list("key")
         .annotate(n=Count("*"), late=Count("pk", filter=Q(deadline__lt=now)))
@@ -372,6 +468,129 @@ def region_orders(*, user, code: str, now=None, limit: int = 500) -> list[dict]:
             }
         )
     return out
+
+
+# --- the map's thematic layers: 四色网格 (party) and 亩均效益 classes (economy) ------------------
+
+COLOUR_LABELS = {"red": "红", "yellow": "黄", "blue": "蓝", "green": "绿"}
+FIRM_CLASSES = {"A": "A类", "B": "B类", "C": "C类", "D": "D类", "T": "T类（不评价）"}
+
+
+def parse_month_start(value, *, today: dt.date | None = None) -> dt.date:
+    """`YYYY-MM` → the month's first day; empty → this month."""
+    if value in (None, ""):
+        return (today or timezone.localdate()).replace(day=1)
+    return parse_month(value)[0]
+
+
+def _geometry(text: str):
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def colour_layer(*, user, region: str = "", month=None) -> dict:
+    """The 四色网格 of one month: every grid under `region` (default: the user's territory)
+    as a polygon with the colour party stored for it and the facts behind the colour. Grids
+    without a stored colour come back with `colour` None (not computed yet)."""
+    from yiwang.party.models import FACTS, GridColour
+
+    region = parse_region(region)
+    first = parse_month_start(month)
+    grids = Region.objects.visible_to(user).filter(level=Region.Level.GRID, is_active=True)
+    colours = GridColour.objects.visible_to(user).filter(month=first)
+    if region:
+        grids = grids.filter(code__startswith=region)
+        colours = colours.filter(region_code__startswith=region)
+    stored = {c.grid_id: c for c in colours}
+    features, tally = [], dict.fromkeys(COLOUR_LABELS, 0)
+    for grid in grids.order_by("code"):
+        row = stored.get(grid.pk)
+        facts = []
+        if row is not None:
+            tally[row.colour] = tally.get(row.colour, 0) + 1
+            facts = [
+                {"key": k, "label": label, "value": row.facts.get(k)}
+                for k, label in FACTS.items()
+                if k in row.facts
+            ]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _geometry(grid.geojson),
+                "properties": {
+                    "code": grid.code,
+                    "name": grid.name,
+                    "colour": row.colour if row else None,
+                    "colour_display": COLOUR_LABELS.get(row.colour, "") if row else "",
+                    "label": row.label if row else "",
+                    "facts": facts,
+                    "computed_at": row.computed_at.isoformat() if row else None,
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "layer": "colour",
+        "month": first.strftime("%Y-%m"),
+        "region": region,
+        "counts": tally,
+        "uncoloured": sum(1 for f in features if f["properties"]["colour"] is None),
+        "features": features,
+    }
+
+
+def firm_class_layer(*, user, region: str = "") -> dict:
+    """The 亩均效益 class of each firm the user may see, from economy's latest current
+    evaluation (the newest year's run that is in force), as points coloured A/B/C/D/T."""
+    from yiwang.economy.models import EvaluationResult, EvaluationRun, FirmProfile
+
+    region = parse_region(region)
+    run = EvaluationRun.objects.filter(is_current=True).order_by("-year", "-id").first()
+    if run is None:
+        return {"type": "FeatureCollection", "layer": "firms", "year": None, "region": region,
+                "counts": dict.fromkeys(FIRM_CLASSES, 0), "without_point": 0,
+                "features": []}  # fmt: skip
+    firms = FirmProfile.objects.visible_to(user)
+    if region:
+        firms = firms.filter(grid__code__startswith=region)
+    results = (
+        EvaluationResult.objects.filter(run=run, firm__in=firms.values("pk"))
+        .select_related("firm__entity", "firm__grid")
+        .order_by("klass", "rank", "firm_id")
+    )
+    features, counts, without_point = [], dict.fromkeys(FIRM_CLASSES, 0), 0
+    for result in results:
+        counts[result.klass] = counts.get(result.klass, 0) + 1
+        entity = result.firm.entity
+        if entity.lon is None or entity.lat is None:
+            without_point += 1
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [entity.lon, entity.lat]},
+                "properties": {
+                    "firm": result.firm_id,
+                    "name": entity.name,
+                    "class": result.klass,
+                    "score": result.score,
+                    "rank": result.rank,
+                    "grid": result.firm.grid.code,
+                    "link": f"/economy/firms/{result.firm_id}/",
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "layer": "firms",
+        "year": run.year,
+        "region": region,
+        "counts": counts,
+        "without_point": without_point,
+        "features": features,
+    }
 
 
 # --- analysis (分析研判) ------------------------------------------------------------------------
@@ -669,6 +888,8 @@ def parse_month(value) -> tuple[dt.date, dt.date]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", (value or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationFailed("月份 month 须为 YYYY-MM。", fields={"month": ["格式 YYYY-MM"]})
+    if not 1900 <= int(match.group(1)) <= 2100:  # year 0000 or 9999-12 would overflow a date
+        raise ValidationFailed("月份超出范围（1900–2100 年）。", fields={"month": ["超出范围"]})
     first = dt.date(int(match.group(1)), int(match.group(2)), 1)
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     return first, last
@@ -752,34 +973,81 @@ def _grid_worker_facts(user, worker: GridWorker, first, last) -> dict:
     }
 
 
-def assessment_rows(*, user, month: str, kind: str) -> dict:
-    """The month's ranking of departments or grid workers, each score with its facts."""
+class _SystemReader:
+    """The worker reads as the system when it stores a month: every row (a global scope)."""
+
+    pk = None
+    is_authenticated = True
+    is_superuser = True
+    _data_scope = DataScope(user_id=0, is_global=True)
+
+    def has_role(self, *roles) -> bool:
+        return True
+
+
+SYSTEM = _SystemReader()
+
+
+def _check_kind(kind: str) -> None:
     if kind not in ASSESSMENT_FACTS:
         raise ValidationFailed(
             "考核对象 kind 须为 department 或 grid_worker。",
             fields={"kind": list(ASSESSMENT_FACTS)},
         )
+
+
+def _assessed_departments(scope):
+    units = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
+    if not scope.is_global:
+        q = Q(pk__in=scope.department_ids)
+        for prefix in scope.region_prefixes:
+            q |= Q(parent__region_code__startswith=prefix)
+        units = units.filter(q)
+    return units.order_by("code")
+
+
+def _assessed_workers(scope):
+    workers = GridWorker.objects.filter(is_active=True, user__isnull=False).select_related(
+        "region", "user"
+    )
+    if not scope.is_global:
+        workers = workers.filter(scope.region_q("region__code"))
+    return workers.order_by("region__code")
+
+
+def _rank(rows: list[dict]) -> list[dict]:
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank if row["score"] is not None else None
+    return rows
+
+
+def _envelope(month: str, kind: str, weights: dict, rows: list[dict], snapshot=None) -> dict:
+    labels = ASSESSMENT_FACTS[kind]
+    return {
+        "month": month,
+        "kind": kind,
+        "weights": weights,
+        "weights_display": [(labels[k], w) for k, w in weights.items() if k in labels],
+        "stored": snapshot is not None,
+        "stored_at": snapshot.stored_at.isoformat() if snapshot else None,
+        "rows": rows,
+    }
+
+
+def assessment_compute(*, user, month: str, kind: str) -> dict:
+    """The month's ranking computed now from the facts (live), each score with its facts."""
+    _check_kind(kind)
     first, last = parse_month(month)
     weights = weights_for(kind)
     scope = data_scope(user)
     rows = []
     if kind == "department":
-        units = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
-        if not scope.is_global:
-            q = Q(pk__in=scope.department_ids)
-            for prefix in scope.region_prefixes:
-                q |= Q(parent__region_code__startswith=prefix)
-            units = units.filter(q)
-        for unit in units.order_by("code"):
+        for unit in _assessed_departments(scope):
             facts = _department_facts(user, unit, first, last)
             rows.append({"id": unit.pk, "name": unit.name, **facts})
     else:
-        workers = GridWorker.objects.filter(is_active=True, user__isnull=False).select_related(
-            "region", "user"
-        )
-        if not scope.is_global:
-            workers = workers.filter(scope.region_q("region__code"))
-        for worker in workers.order_by("region__code"):
+        for worker in _assessed_workers(scope):
             facts = _grid_worker_facts(user, worker, first, last)
             rows.append(
                 {
@@ -798,13 +1066,36 @@ def assessment_rows(*, user, month: str, kind: str) -> dict:
             {"key": k, "label": labels[k], "value": row["values"][k], "weight": weights.get(k, 0)}
             for k in labels
         ]
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
-    for rank, row in enumerate(rows, 1):
-        row["rank"] = rank if row["score"] is not None else None
-    return {
-        "month": month,
-        "kind": kind,
-        "weights": weights,
-        "weights_display": [(labels[k], w) for k, w in weights.items() if k in labels],
-        "rows": rows,
-    }
+    return _envelope(month, kind, weights, _rank(rows))
+
+
+def assessment_snapshot(*, kind: str, month: str):
+    from yiwang.command.models import AssessmentSnapshot
+
+    return AssessmentSnapshot.objects.filter(kind=kind, month=parse_month(month)[0]).first()
+
+
+def _visible_rows(user, kind: str, rows: list[dict]) -> list[dict]:
+    """The stored rows of the reader's territory, ranked among themselves (as live)."""
+    scope = data_scope(user)
+    if scope.is_global:
+        return [dict(r) for r in rows]
+    if kind == "department":
+        ids = set(_assessed_departments(scope).values_list("pk", flat=True))
+    else:
+        ids = set(_assessed_workers(scope).values_list("user_id", flat=True))
+    return _rank([dict(r) for r in rows if r["id"] in ids])
+
+
+def assessment_rows(*, user, month: str, kind: str) -> dict:
+    """The month's ranking of departments or grid workers, each score with its facts: the
+    stored snapshot when the month has been frozen (`stored`, `stored_at`, the weights it
+    used), otherwise computed live from the facts (the current month, or a past month the
+    worker has not stored yet)."""
+    _check_kind(kind)
+    parse_month(month)
+    snapshot = assessment_snapshot(kind=kind, month=month)
+    if snapshot is None:
+        return assessment_compute(user=user, month=month, kind=kind)
+    rows = _visible_rows(user, kind, snapshot.rows)
+    return _envelope(month, kind, dict(snapshot.weights), rows, snapshot)

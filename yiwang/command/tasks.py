@@ -39,3 +39,10 @@ def monthly_assessment(now: dt.datetime | None = None) -> dict:
     from yiwang.command import services
 
     return services.assessment_compute_month(now=now or timezone.now())
+
+
+def screen_figures(now: dt.datetime | None = None) -> dict:
+    """Every 5 minutes: rebuild the screen's daily figures (大屏日汇总) up to yesterday."""
+    from yiwang.command.services.figures import order_figures_rebuild
+
+    return order_figures_rebuild(now=now or timezone.now())

@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from yiwang.core.errors import ServiceError
+from yiwang.core.errors import ServiceError, ValidationFailed
 from yiwang.core.parsers import JSONObjectParser, JSONParser
 
 logger = logging.getLogger("yiwang.api")
@@ -126,6 +126,30 @@ def parse_bool(value) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def query_bool(params, name: str) -> bool:
+    """A boolean query parameter: true/false, 1/0 or absent; anything else is a 400."""
+    raw = str(params.get(name, "")).strip().lower()
+    if raw in TRUE_WORDS | FALSE_WORDS:
+        return raw in TRUE_WORDS
+    raise ValidationFailed(f"参数 {name} 应为 true 或 false。", fields={name: ["应为布尔值"]})
+
+
+def query_choice(params, name: str, choices, *, many: bool = False) -> str:
+    """An enumerated query parameter ("" when absent; with `many`, a comma-separated list of
+    choices); an unknown value is a 400 naming the allowed ones, never silently ignored."""
+    raw = str(params.get(name, "")).strip()
+    values = [v for v in raw.split(",") if v] if many else ([raw] if raw else [])
+    allowed = [str(c) for c in choices]
+    if any(v not in allowed for v in values):
+        raise ValidationFailed(
+            f"参数 {name} 的取值无效，可选：{'、'.join(allowed)}。", fields={name: ["取值无效"]}
+        )
+    return raw
+
+
 __all__ = [
     "JSONObjectParser",
     "JSONParser",
@@ -136,5 +160,7 @@ __all__ = [
     "json_403",
     "json_404",
     "json_500",
+    "query_bool",
+    "query_choice",
     "status",
 ]

@@ -1,6 +1,7 @@
 """The OpenAPI description (drf-spectacular) as the API answers: every operation documents the
 JSON error format for the 4xx statuses it can give (400 always: any input may be refused; 401
-and 403 unless anonymous callers are allowed; 404 when the path names an object; 409 for writes:
+and 403 unless anonymous callers are allowed; 404 always (a path, parameter or body may name an
+object that is missing or not the caller's, a page may lie beyond the last); 409 for writes:
 a stale version or a state that does not allow the action)."""
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ ERRORS = {
     400: "请求数据有误（字段、格式或取值）",
     401: "未登录，或令牌无效、已过期、已注销",
     403: "您的角色无权执行此操作",
-    404: "未找到，或不在您的数据范围内",
+    404: "未找到，或不在您的数据范围内（路径、参数或请求体所指的对象、本人的记录；页码超出范围）",
     409: "状态不允许此操作，或版本号已过期（请刷新后重试）",
+    429: "请求过于频繁，或登录失败次数过多、已暂时锁定（稍后再试）",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -66,11 +68,19 @@ class AutoSchema(openapi.AutoSchema):
         codes = [400]
         if not self._allows_anonymous():
             codes += [401, 403]
-        if "{" in self.path:
+        if self._names_objects():
             codes.append(404)
         if self.method in WRITE_METHODS:
             codes.append(409)
+        if getattr(self.view, "throttle_scope", None):  # a rate limit or a login lockout
+            codes.append(429)
         return codes
+
+    def _names_objects(self) -> bool:
+        """Can this operation answer 404? Any can: its path, a parameter or the body may name
+        an object (a grid code, a household id), a page may lie beyond the last, and the
+        caller's own object may be missing (my firm, my volunteer record)."""
+        return True
 
     def _allows_anonymous(self) -> bool:
         try:

@@ -31,9 +31,8 @@ import datetime as dt
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,18 +40,12 @@ from rest_framework.views import APIView
 from yiwang.accounts.models import User
 from yiwang.core.api import parse_bool
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.pagination import Pagination
 from yiwang.economy import selectors, xlsx
 from yiwang.economy import services as sv
 from yiwang.economy.evaluation import explain
 from yiwang.economy.industries import SIZE_LABELS, division_label
 from yiwang.economy.models import EvaluationRun, FirmProfile, Policy
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
 
 # --- serializers (output) ---------------------------------------------------------------------
 
@@ -211,6 +204,60 @@ def _firm(request, pk) -> FirmProfile:
     return selectors.firm_get(user=request.user, id=pk)
 
 
+# --- input, as the services check it (stated so that clients and schemathesis know it) --------
+
+USCC_PATTERN = r"^[0-9A-HJ-NP-RTUWXY]{18}$"  # GB 32100 charset; the check character is not
+# statable in JSON Schema (the services check it)
+FIRM_INPUT = inline_serializer(
+    "EconomyFirmInput",
+    fields={
+        "name": serializers.RegexField(r"\S", max_length=200),
+        "uscc": serializers.RegexField(USCC_PATTERN, help_text="统一社会信用代码（含校验码）"),
+        "kind": serializers.ChoiceField(choices=sorted(sv.FIRM_KINDS), required=False),
+        "grid": serializers.RegexField(r"^\d{1,40}$", help_text="所在网格编码（须存在）"),
+        "address": serializers.CharField(required=False, allow_blank=True, max_length=200),
+    },
+)
+FIGURES_UPLOAD = inline_serializer(
+    "EconomyFiguresUpload",
+    fields={
+        "file": serializers.FileField(help_text="亩均数据 .xlsx（模板格式）"),
+        "dry_run": serializers.BooleanField(required=False),
+    },
+)
+SCHEME_INPUT = inline_serializer(
+    "EconomySchemeInput",
+    fields={
+        "version": serializers.IntegerField(),
+        "weights": serializers.DictField(
+            child=serializers.FloatField(min_value=0), required=False, help_text="合计 100"
+        ),
+        "cutoffs": serializers.DictField(
+            child=serializers.FloatField(min_value=0, max_value=100),
+            required=False,
+            help_text="{A, B, C} 累计比例，0 < A < B < C < 100",
+        ),
+        "benchmark_factor": serializers.FloatField(required=False, min_value=0, max_value=10),
+        "min_land_mu": serializers.FloatField(required=False, min_value=0),
+    },
+)
+YEAR_INPUT = inline_serializer(
+    "EconomyYearInput",
+    fields={"year": serializers.IntegerField(min_value=2000, help_text="不晚于今年")},
+)
+POLICY_INPUT = inline_serializer(
+    "EconomyPolicyInput",
+    fields={
+        "title": serializers.RegexField(r"\S", max_length=200),
+        "rule": serializers.JSONField(
+            required=False, allow_null=True, help_text="适用条件（core.conditions 规则）；空为全部"
+        ),
+        "summary": serializers.CharField(required=False, allow_blank=True, max_length=5000),
+        "issuer": serializers.CharField(required=False, allow_blank=True, max_length=100),
+    },
+)
+
+
 # --- firms ------------------------------------------------------------------------------------
 
 PROFILE_INPUT = [
@@ -233,7 +280,7 @@ class FirmListView(APIView):
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(FirmSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={201: FirmSerializer})
+    @extend_schema(request=FIRM_INPUT, responses={201: FirmSerializer})
     def post(self, request):
         data = _data(request)
         firm = sv.firm_register(
@@ -241,7 +288,7 @@ class FirmListView(APIView):
             name=data.get("name", ""),
             uscc=data.get("uscc", ""),
             kind=data.get("kind") or "enterprise",
-            **_pick(data, PROFILE_INPUT),
+            **{"grid": "", **_pick(data, PROFILE_INPUT)},  # no grid: a 400, not a 500
         )
         return Response(_firm_detail(selectors.firm_get(user=request.user, id=firm.pk)), 201)
 
@@ -365,7 +412,7 @@ class RequestRateView(APIView):
 class FiguresImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request={"multipart/form-data": FIGURES_UPLOAD}, responses=None)
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
@@ -398,7 +445,7 @@ class SchemeView(APIView):
             raise NotFound("未找到。")
         return Response(self._body(sv.current_scheme()))
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request=SCHEME_INPUT, responses=None)
     def put(self, request):
         data = _data(request)
         scheme = sv.evaluation_scheme_save(
@@ -416,7 +463,7 @@ class EvaluationListView(APIView):
             RunSerializer(selectors.evaluation_run_list(user=request.user), many=True).data
         )
 
-    @extend_schema(request=None, responses={201: RunSerializer})
+    @extend_schema(request=YEAR_INPUT, responses={201: RunSerializer})
     def post(self, request):
         run = sv.evaluation_run(actor=request.user, year=_data(request).get("year"))
         body = RunSerializer(run).data
@@ -471,7 +518,7 @@ class PolicyListView(APIView):
     def get(self, request):
         return Response(PolicySerializer(selectors.policy_list(user=request.user), many=True).data)
 
-    @extend_schema(request=None, responses={201: PolicySerializer})
+    @extend_schema(request=POLICY_INPUT, responses={201: PolicySerializer})
     def post(self, request):
         data = _data(request)
         policy = sv.policy_create(

@@ -6,11 +6,16 @@ from django.contrib import admin
 from yiwang.enforcement.models import (
     Case,
     CaseEvent,
+    CaseRecord,
+    Discussion,
     Document,
     InspectionPlan,
     Interest,
     Matter,
     Officer,
+    Preservation,
+    Publication,
+    Statement,
 )
 
 
@@ -74,3 +79,41 @@ class InspectionPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "seed", "population_size", "drawn_at"]
     readonly_fields = ["seed", "population_size", "population_hash", "pool_hash", "drawn_at",
                        "drawn_by", "excluded"]  # fmt: skip
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the case steps: shown, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseRecord)
+class CaseRecordAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "subject_name", "subject_role", "started_at"]
+    list_filter = ["kind"]
+    exclude = ["subject_id_number"]
+
+
+@admin.register(Preservation)
+class PreservationAdmin(ReadOnlyAdmin):
+    list_display = ["case", "approver", "saved_at", "due", "decision", "decided_at"]
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = ["case", "speaker", "method", "received_at", "conclusion", "reviewed_at"]
+
+
+@admin.register(Discussion)
+class DiscussionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "held_at", "chair", "conclusion"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "due", "published_at", "late_flagged_at", "withdrawn_at"]
+    list_filter = ["kind"]

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.pagination import PageNumberPagination
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiwang.core.api import parse_bool
-from yiwang.core.errors import Forbidden, NotFound, ValidationFailed
+from yiwang.core.api import parse_bool, query_bool, query_choice
+from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from yiwang.core.pagination import Pagination as BasePagination
 from yiwang.core.parsers import JSONParser
 from yiwang.enforcement import selectors, services
 from yiwang.enforcement.models import Case, Document, Referral, Summons
@@ -34,9 +35,7 @@ from yiwang.enforcement.models import Case, Document, Referral, Summons
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
+class Pagination(BasePagination):
     max_page_size = 200
 
 
@@ -167,6 +166,37 @@ def case_json(case: Case, *, user, detail: bool = False) -> dict:
                      "received_at": _dt(r.received_at)}
                     for r in case.referrals.all()
                 ],
+                "records": [
+                    {"id": r.pk, "kind": r.kind, "subject": r.subject_name,
+                     "role": r.subject_role, "place": r.place,
+                     "started_at": _dt(r.started_at), "ended_at": _dt(r.ended_at),
+                     "officers": [u.username for u in r.officers.all()]}
+                    for r in case.records.all()
+                ],
+                "preservations": [
+                    {"id": p.pk, "items": p.items, "approver": p.approver,
+                     "saved_at": _dt(p.saved_at), "due": _dt(p.due), "decision": p.decision,
+                     "decided_at": _dt(p.decided_at)}
+                    for p in case.preservations.all()
+                ],
+                "statements": [
+                    {"id": st.pk, "speaker": st.speaker, "method": st.method,
+                     "content": st.content, "received_at": _dt(st.received_at),
+                     "conclusion": st.conclusion, "review": st.review,
+                     "reviewed_at": _dt(st.reviewed_at)}
+                    for st in case.statements.all()
+                ],
+                "discussions": [
+                    {"id": dd.pk, "held_at": _dt(dd.held_at), "chair": dd.chair,
+                     "participants": dd.participants, "conclusion": dd.conclusion}
+                    for dd in case.discussions.all()
+                ],
+                "publications": [
+                    {"id": pb.pk, "due": _dt(pb.due), "published_at": _dt(pb.published_at),
+                     "late": pb.late or bool(pb.late_flagged_at and not pb.published_at),
+                     "withdrawn": pb.withdrawn_at is not None}
+                    for pb in case.publications.all()
+                ],
                 "actions": selectors.case_actions(user=user, case=case),
             }
         )  # fmt: skip
@@ -200,7 +230,9 @@ def _require_admin(user):
 class MatterExportView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="enforcement_matters_export", responses=OpenApiTypes.BINARY)
+    @extend_schema(
+        operation_id="enforcement_matters_export", responses={(200, XLSX): OpenApiTypes.BINARY}
+    )
     def get(self, request):
         content = services.matters_to_xlsx(selectors.matter_list(filters=request.query_params))
         response = HttpResponse(content, content_type=XLSX)
@@ -208,10 +240,18 @@ class MatterExportView(APIView):
         return response
 
 
+MATTER_IMPORT_REQUEST = {
+    "multipart/form-data": inline_serializer(
+        "EnforcementMatterImport",
+        {"file": serializers.FileField(), "dry_run": serializers.BooleanField(required=False)},
+    )
+}
+
+
 class MatterImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="enforcement_matters_import", request=OpenApiTypes.OBJECT,
+    @extend_schema(operation_id="enforcement_matters_import", request=MATTER_IMPORT_REQUEST,
                    responses=OpenApiTypes.OBJECT)  # fmt: skip
     def post(self, request):
         _require_admin(request.user)
@@ -230,11 +270,19 @@ class MatterImportView(APIView):
 
 class CaseListView(APIView):
     @extend_schema(operation_id="enforcement_cases_list", responses=OpenApiTypes.OBJECT,
-                   parameters=[OpenApiParameter("stage", str), OpenApiParameter("procedure", str),
+                   parameters=[OpenApiParameter("stage", str, description="阶段，可逗号分隔多个"),
+                               OpenApiParameter("procedure", str, enum=["", *Case.Procedure.values],
+                                                description="程序；空为不限"),
                                OpenApiParameter("open", bool)])  # fmt: skip
     def get(self, request):
         paginator = Pagination()
-        qs = selectors.case_list(user=request.user, filters=request.query_params)
+        params = request.query_params
+        filters = {
+            "stage": query_choice(params, "stage", Case.Stage.values, many=True),
+            "procedure": query_choice(params, "procedure", Case.Procedure.values),
+            "open": "1" if query_bool(params, "open") else "",
+        }
+        qs = selectors.case_list(user=request.user, filters=filters)
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([case_json(c, user=request.user) for c in page])
 
@@ -261,6 +309,28 @@ class CaseDetailView(APIView):
         return Response(case_json(case, user=request.user, detail=True))
 
 
+def _int(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed("编号应为整数。", fields={"id": ["应为整数"]})
+    if not 0 < number <= MAX_ID:
+        raise ValidationFailed("编号不正确。", fields={"id": ["不正确"]})
+    return number
+
+
+def _publish_case(user, case: Case):
+    from yiwang.enforcement.services.cases import _require_case_officer
+
+    _require_case_officer(user, case)
+    pub = case.publications.filter(published_at__isnull=True).first()
+    if pub is None:
+        from yiwang.enforcement.errors import EnforcementErrorCode as E
+
+        raise Conflict("本案没有待公开的行政处罚决定。", code=E.PUBLICATION)
+    return services.publication_publish(actor=user, publication=pub)
+
+
 def run_action(action: str, user, case: Case, d, files=None):
     """One step of the case (shared by the API and the pages)."""
     common = {"actor": user, "case": case, "version": d.get("version")}
@@ -285,8 +355,7 @@ def run_action(action: str, user, case: Case, d, files=None):
         "legal_review": lambda: services.case_legal_review(**common, opinion=d.get("opinion")),
         "decide": lambda: services.case_decide(
             **common, outcome=d.get("outcome"), penalty=d.get("penalty"),
-            collective_discussion=d.get("collective_discussion") or "",
-            waived=parse_bool(d.get("waived", ""))),
+            reason=d.get("reason") or "", waived=parse_bool(d.get("waived", ""))),
         "extend": lambda: services.case_extend(**common, days=d.get("days"),
                                                reason=d.get("reason"), approver=d.get("approver")),
         "serve": lambda: services.case_serve(**common, method=d.get("method") or "直接送达",
@@ -297,6 +366,29 @@ def run_action(action: str, user, case: Case, d, files=None):
         "close": lambda: services.case_close(**common, summary=d.get("summary") or ""),
         "refer": lambda: services.case_refer(**common, authority=d.get("authority"),
                                              reason=d.get("reason")),
+        "take_record": lambda: services.case_take_record(
+            **common, kind=d.get("kind"), started_at=d.get("started_at"),
+            ended_at=d.get("ended_at"), place=d.get("place"),
+            subject_name=d.get("subject_name"), subject_role=d.get("subject_role"),
+            subject_id_number=d.get("subject_id_number") or "", content=d.get("content"),
+            officers=d.get("officers")),
+        "preserve": lambda: services.case_preserve(
+            **common, items=d.get("items"), place=d.get("place"), reason=d.get("reason"),
+            approver=d.get("approver"), saved_at=d.get("saved_at")),
+        "preservation_decide": lambda: services.case_preservation_decide(
+            **common, preservation=_int(d.get("preservation")), decision=d.get("decision"),
+            note=d.get("note") or ""),
+        "statement": lambda: services.case_record_statement(
+            **common, speaker=d.get("speaker"), content=d.get("content"),
+            method=d.get("method") or "书面", received_at=d.get("received_at")),
+        "review_statement": lambda: services.case_review_statement(
+            **common, statement=_int(d.get("statement")), conclusion=d.get("conclusion"),
+            review=d.get("review")),
+        "discuss": lambda: services.case_discuss(
+            **common, chair=d.get("chair"), participants=d.get("participants"),
+            record_text=d.get("record"), conclusion=d.get("conclusion"),
+            held_at=d.get("held_at")),
+        "publish": lambda: _publish_case(user, case),
         "summon": lambda: services.case_summon(
             **common, partners=d.get("partners"), minutes=d.get("minutes"),
             hours=d.get("hours"), note=d.get("note") or "", kind=d.get("kind") or "summon"),
@@ -359,7 +451,21 @@ class DocumentPdfView(APIView):
         if doc is None or doc.case_id is None:
             raise NotFound("文书不存在或无权查看。")
         case = selectors.case_get(user=request.user, id=doc.case_id)
-        return _pdf(documents.render_document(case, doc), f"{case.code}-{doc.kind}.pdf")
+        full = _full_pii(request.user, case, doc.get_kind_display(), [doc.number or doc.kind])
+        content = documents.render_document(case, doc, full_pii=full)
+        return _pdf(content, f"{case.code}-{doc.kind}.pdf")
+
+
+def _full_pii(user, case: Case, paper: str, numbers: list[str]) -> bool:
+    """Papers carry the party's full ID number only for the case's officers and reviewers,
+    and every such rendering is audited (who, which case, which paper)."""
+    if not selectors.may_print_personal_data(user, case):
+        return False
+    if case.party_id_number or any(r.subject_id_number for r in case.records.all()):
+        from yiwang.enforcement.services.numbering import paper_print_record
+
+        paper_print_record(actor=user, case=case, paper=paper, documents=numbers)
+    return True
 
 
 class DossierPdfView(APIView):
@@ -368,7 +474,10 @@ class DossierPdfView(APIView):
         from yiwang.enforcement import documents
 
         case = selectors.case_get(user=request.user, id=pk)
-        return _pdf(documents.render_dossier(case), f"{case.code}-dossier.pdf")
+        numbers = [d.number or d.kind for d in case.documents.all() if d.voided_at is None]
+        full = _full_pii(request.user, case, "案卷", numbers)
+        content = documents.render_dossier(case, full_pii=full)
+        return _pdf(content, f"{case.code}-dossier.pdf")
 
 
 class DocumentVoidView(APIView):

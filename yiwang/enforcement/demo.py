@@ -138,6 +138,14 @@ def _investigated(u, matter, party, facts, offset):
                           title="当事人陈述", place="综合行政执法局询问室",
                           description="承认违法事实")  # fmt: skip
     case = _r(case)
+    start = timezone.localtime() - dt.timedelta(hours=1)
+    svc.case_take_record(actor=z, case=case, version=case.version, kind="inquiry",
+                         started_at=start, ended_at=start + dt.timedelta(minutes=40),
+                         place="综合行政执法局询问室", subject_name=case.party_name,
+                         subject_role="当事人", officers=["zhifa", "zhifa2"],
+                         content=f"问：{facts}，是否属实？\n答：属实。\n问：还有什么补充？\n"
+                                 "答：没有，愿意改正。")  # fmt: skip
+    case = _r(case)
     return svc.case_end_investigation(actor=z, case=case, version=case.version)
 
 
@@ -198,13 +206,17 @@ def _cases(u):
         version=closed.version,
         opinion="事实清楚，证据确凿，程序合法，同意处罚意见。",
     )
+    svc.case_discuss(actor=z, case=closed, version=closed.version, chair="局长 周建国",
+                     participants=["周建国", "陈立", "吴敏", "法制科 孙法制"],
+                     record_text="承办人汇报案情、听证意见和法制审核意见，参会人员逐一发表意见。",
+                     conclusion="同意罚款15000元并责令限期拆除。")  # fmt: skip
+    closed = _r(closed)
     closed = svc.case_decide(actor=z, case=closed, version=closed.version, outcome="penalty",
-                             penalty={"kind": "fine", "amount": "15000"},
-                             collective_discussion="街道综合行政执法局局务会集体讨论，同意罚款"
-                             "15000元并责令限期拆除。")  # fmt: skip
+                             penalty={"kind": "fine", "amount": "15000"})  # fmt: skip
     closed = svc.case_serve(actor=z, case=closed, version=closed.version)
     closed = svc.case_record_payment(actor=z, case=closed, version=closed.version, amount="15000")
-    svc.case_close(actor=z, case=closed, version=closed.version)
+    closed = svc.case_close(actor=z, case=closed, version=closed.version)
+    svc.publication_publish(actor=z, publication=closed.publications.get())  # Art. 48
     case = _investigated(u, "ZF-SC-001", party, "未取得营业执照从事水果零售经营", 0.009)
     case = svc.case_notify(actor=z, case=case, version=case.version,
                            penalty={"kind": "fine", "amount": "3000"})  # fmt: skip
@@ -244,6 +256,7 @@ def _plan(u):
     inspector = first.inspectors.first()
     svc.inspection_result_record(actor=inspector, plan=plan, target_id=first.pk,
                                  result="passed", note="消防器材完好，价格标签齐全")  # fmt: skip
+    svc.inspection_results_publish(actor=inspector, plan=plan)
     return plan
 
 

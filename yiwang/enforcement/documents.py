@@ -24,10 +24,16 @@ def _cn_date(value) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def context(case: Case, doc: Document | None) -> dict:
+def context(case: Case, doc: Document | None, *, full_pii: bool = False) -> dict:
+    """`full_pii`: the paper as served, with the party's full ID number (a 处罚决定书 on a
+    masked number is not a valid paper); otherwise a masked copy marked as such."""
     return {
         "case": case,
         "doc": doc,
+        "full_pii": full_pii,
+        "party_id": case.party_id_number if full_pii else case.party_id_masked,
+        "record": _record_of(case, doc),
+        "preservation": _preservation_of(case, doc),
         "agency": AGENCY,
         "matter": case.matter,
         "officers": list(case.officers.all()),
@@ -42,32 +48,53 @@ def context(case: Case, doc: Document | None) -> dict:
     }
 
 
-def document_html(case: Case, doc: Document) -> str:
+def _ref_id(doc: Document | None, prefix: str) -> int | None:
+    if doc is None or not doc.ref.startswith(prefix + ":"):
+        return None
+    return int(doc.ref.split(":", 1)[1])
+
+
+def _record_of(case: Case, doc: Document | None):
+    pk = _ref_id(doc, "record")
+    return next((r for r in case.records.all() if r.pk == pk), None) if pk else None
+
+
+def _preservation_of(case: Case, doc: Document | None):
+    pk = _ref_id(doc, "preservation")
+    return next((p for p in case.preservations.all() if p.pk == pk), None) if pk else None
+
+
+def document_html(case: Case, doc: Document, *, full_pii: bool = False) -> str:
     """The body (one <section>) of one document."""
-    return render_to_string(TEMPLATE.format(kind=doc.kind), context(case, doc))
+    return render_to_string(TEMPLATE.format(kind=doc.kind), context(case, doc, full_pii=full_pii))
 
 
-def _pdf(sections: list[str], title: str) -> bytes:
+def _pdf(sections: list[str], title: str, *, masked: bool = False) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(
-        "enforcement/documents/base.html", {"sections": sections, "title": title}
+        "enforcement/documents/base.html",
+        {"sections": sections, "title": title, "masked": masked},
     )
     return HTML(string=html).write_pdf()
 
 
-def render_document(case: Case, doc: Document) -> bytes:
-    return _pdf([document_html(case, doc)], f"{case.code} {doc.get_kind_display()}")
+def render_document(case: Case, doc: Document, *, full_pii: bool = False) -> bytes:
+    return _pdf(
+        [document_html(case, doc, full_pii=full_pii)],
+        f"{case.code} {doc.get_kind_display()}",
+        masked=not full_pii,
+    )
 
 
-def render_dossier(case: Case) -> bytes:
+def render_dossier(case: Case, *, full_pii: bool = False) -> bytes:
     """The whole case file (案卷) as one PDF with its 卷内目录."""
     docs = [d for d in case.documents.all() if d.voided_at is None]
-    ctx = context(case, None)
+    ctx = context(case, None, full_pii=full_pii)
     sections = [render_to_string("enforcement/documents/dossier_cover.html", ctx)]
-    sections += [document_html(case, d) for d in docs]
+    sections += [document_html(case, d, full_pii=full_pii) for d in docs]
     sections.append(render_to_string("enforcement/documents/evidence_list.html", ctx))
-    return _pdf(sections, f"{case.code} 案卷")
+    return _pdf(sections, f"{case.code} 案卷", masked=not full_pii)
 
 
 def render_inspection_result(target, doc: Document) -> bytes:

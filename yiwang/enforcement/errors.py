@@ -25,6 +25,8 @@ class EnforcementErrorCode(StrEnum):
     COLLECTIVE_REQUIRED = "collective_required"  # 集体讨论 missing for a major case (Art. 57)
     RIGHTS_PERIOD_OPEN = "rights_period_open"  # deciding before the hearing request period ends
     EVIDENCE_REQUIRED = "evidence_required"
+    STATEMENT_UNREVIEWED = "statement_unreviewed"  # 陈述申辩 not re-checked (Art. 45)
+    PUBLICATION = "publication"  # publication refused (not due, already published)
     DOCUMENT_NUMBERED = "document_numbered"  # a number asked twice for one document
     INSPECTOR_CONFLICT = "inspector_conflict"
     GRID_WORKER_INSPECTOR = "grid_worker_inspector"  # 国办发〔2024〕54号

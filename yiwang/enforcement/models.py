@@ -244,6 +244,7 @@ class Case(TimeStampedModel, VersionedModel):
     proposed_amount = models.DecimalField("拟罚款金额", null=True, blank=True, **MONEY)
     hearing_offered = models.BooleanField("告知听证权利", default=False)
     outcome = models.CharField("处理决定", max_length=20, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField("不予处罚或移送的理由", blank=True)
     penalty_kind = models.CharField("处罚种类", max_length=20, blank=True)
     fine_amount = models.DecimalField("罚款金额", null=True, blank=True, **MONEY)
     collective_discussion = models.TextField("集体讨论记录", blank=True)
@@ -433,6 +434,7 @@ class DocumentKind(models.TextChoices):
     SERVICE = "service", "送达回证"
     TRANSFER = "transfer", "案件移送函"
     CLOSING = "closing", "结案报告"
+    PRESERVATION = "preservation", "先行登记保存通知书"
     INSPECTION_RESULT = "inspection_result", "检查结果告知书"
 
 
@@ -445,6 +447,7 @@ DOCUMENT_PREFIXES = {
     DocumentKind.HEARING_NOTICE: "唯综执听字",
     DocumentKind.DECISION: "唯综执罚决字",
     DocumentKind.TRANSFER: "唯综执移字",
+    DocumentKind.PRESERVATION: "唯综执保字",
     DocumentKind.INSPECTION_RESULT: "唯综执检字",
 }
 
@@ -459,6 +462,9 @@ class Document(models.Model):
         "InspectionTarget", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField("文书", max_length=30, choices=DocumentKind.choices)
+    # which record of the case the paper belongs to, for kinds a case has several of
+    # ("record:3" for a 笔录, "preservation:2" for a 先行登记保存); blank for one-per-case kinds
+    ref = models.CharField("对应记录", max_length=40, blank=True)
     prefix = models.CharField("字号", max_length=20, blank=True)
     year = models.PositiveIntegerField("年份", null=True, blank=True)
     serial = models.PositiveIntegerField("序号", null=True, blank=True)
@@ -598,3 +604,190 @@ class InspectionTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.entity_id}"
+
+
+class CaseRecord(models.Model):
+    """询问笔录 or 现场检查（勘验）笔录 taken during 调查取证 (行政处罚法 Arts. 46, 55): who was
+    questioned or what was inspected, when and where, by which officers (≥ 2, Art. 42), and
+    the questions and answers or the findings as typed."""
+
+    class Kind(models.TextChoices):
+        INQUIRY = "inquiry", "询问笔录"
+        INSPECTION = "inspection_record", "现场检查（勘验）笔录"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField("笔录种类", max_length=20, choices=Kind.choices)
+    started_at = models.DateTimeField("开始时间")
+    ended_at = models.DateTimeField("结束时间")
+    place = models.CharField("地点", max_length=200)
+    subject_name = models.CharField("被询问人 / 现场负责人", max_length=100)
+    subject_role = models.CharField("身份", max_length=40, help_text="当事人、证人、现场负责人")
+    subject_id_number = EncryptedTextField("被询问人身份证号", blank=True)
+    content = models.TextField("笔录内容")
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="询问 / 检查人员", related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "笔录"
+        verbose_name_plural = "询问与现场检查笔录"
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.subject_name}）"
+
+    @property
+    def ref(self) -> str:
+        return f"record:{self.pk}"
+
+
+class Statement(models.Model):
+    """陈述申辩 of the party after 告知 and the authority's 复核 of it (行政处罚法 Art. 45:
+    the authority must hear and re-check it and may not raise the penalty because of it)."""
+
+    class Conclusion(models.TextChoices):
+        ADOPTED = "adopted", "采纳"
+        PARTLY = "partly", "部分采纳"
+        REJECTED = "rejected", "不予采纳"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="statements")
+    received_at = models.DateTimeField("提出时间")
+    method = models.CharField("方式", max_length=20, help_text="书面、口头")
+    speaker = models.CharField("陈述申辩人", max_length=100)
+    content = models.TextField("陈述申辩内容")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    conclusion = models.CharField("复核结论", max_length=20, choices=Conclusion.choices, blank=True)
+    review = models.TextField("复核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("复核时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "陈述申辩"
+        verbose_name_plural = "陈述申辩及复核"
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.speaker}的陈述申辩"
+
+
+class Preservation(models.Model):
+    """先行登记保存 of evidence (行政处罚法 Art. 56): approved by the agency head, decided on
+    within 7 days (working days, Art. 85)."""
+
+    class Decision(models.TextChoices):
+        RELEASE = "release", "解除先行登记保存，退还当事人"
+        CONFISCATE = "confiscate", "依法予以没收（随处罚决定）"
+        SEIZE = "seize", "依法采取查封、扣押措施"
+        TRANSFER = "transfer", "移交有关机关处理"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="preservations")
+    items = models.TextField("物品清单")
+    place = models.CharField("保存地点", max_length=200)
+    reason = models.TextField("理由")
+    approver = models.CharField("批准负责人", max_length=50)
+    saved_at = models.DateTimeField("登记保存时间")
+    due = models.DateTimeField("处理决定期限")
+    decision = models.CharField("处理决定", max_length=20, choices=Decision.choices, blank=True)
+    decision_note = models.TextField("处理说明", blank=True)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "先行登记保存"
+        verbose_name_plural = "先行登记保存"
+        ordering = ["saved_at", "id"]
+
+    def __str__(self) -> str:
+        return f"先行登记保存：{self.items[:40]}"
+
+    @property
+    def ref(self) -> str:
+        return f"preservation:{self.pk}"
+
+    @property
+    def step(self) -> str:
+        return f"preservation-{self.pk}"
+
+
+class Discussion(models.Model):
+    """重大案件 集体讨论 by the agency's heads (行政处罚法 Art. 57 ¶2), its own recorded step
+    before 决定: who took part, who chaired, the record and the conclusion."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="discussions")
+    held_at = models.DateTimeField("讨论时间")
+    chair = models.CharField("主持人", max_length=50)
+    participants = models.JSONField("参加人员", default=list)
+    record = models.TextField("讨论记录")
+    conclusion = models.TextField("讨论结论")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "集体讨论"
+        verbose_name_plural = "重大案件集体讨论"
+        ordering = ["held_at", "id"]
+
+    def __str__(self) -> str:
+        return f"集体讨论 {self.held_at:%Y-%m-%d}"
+
+
+class Publication(models.Model):
+    """公开 of a penalty decision (行政处罚法 Art. 48) or of a 双随机 result (优化营商环境条例
+    Art. 54), due within a configured number of working days; a late one is flagged by the
+    sweep. The public text masks a person's name; ID numbers are never published."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", "行政处罚决定"
+        INSPECTION = "inspection", "双随机抽查结果"
+
+    kind = models.CharField("公开类型", max_length=20, choices=Kind.choices)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="publications"
+    )
+    target = models.OneToOneField(
+        InspectionTarget,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="publication",
+    )
+    title = models.CharField("标题", max_length=200)
+    summary = models.TextField("公开内容")
+    start = models.DateTimeField("起算")
+    due = models.DateTimeField("公开期限")
+    published_at = models.DateTimeField("公开时间", null=True, blank=True, db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    late_flagged_at = models.DateTimeField("逾期督办时间", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdraw_reason = models.CharField("撤回理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "公开记录"
+        verbose_name_plural = "行政处罚与抽查结果公开"
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(case__isnull=False), name="publication_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def late(self) -> bool:
+        return self.published_at is not None and self.published_at > self.due

@@ -14,6 +14,7 @@ from yiwang.core.workdays import TimeUnit
 from yiwang.enforcement.models import (
     Case,
     CaseEvent,
+    CaseRecord,
     Deadline,
     Document,
     Evidence,
@@ -65,6 +66,11 @@ def case_get(*, user, id) -> Case:  # noqa: A002
         Prefetch("documents", queryset=Document.objects.order_by("issued_at", "id")),
         Prefetch("summons", queryset=Summons.objects.select_related("partner")),
         "referrals",
+        Prefetch("records", queryset=CaseRecord.objects.prefetch_related("officers")),
+        "statements",
+        "preservations",
+        "discussions",
+        "publications",
     )
     return access_or_404(qs, user=user, message="案件不存在或无权查看。", pk=id)
 
@@ -123,6 +129,13 @@ ACTION_LABELS = {
     "hold_hearing": "记录听证",
     "legal_review": "法制审核",
     "decide": "作出决定",
+    "take_record": "制作笔录",
+    "preserve": "先行登记保存",
+    "preservation_decide": "先行登记保存处理决定",
+    "statement": "登记陈述申辩",
+    "review_statement": "复核陈述申辩",
+    "discuss": "重大案件集体讨论",
+    "publish": "公开处罚决定",
     "extend": "延长办案期限",
     "serve": "送达",
     "record_payment": "登记缴款",
@@ -139,7 +152,8 @@ def case_actions(*, user, case: Case) -> list[str]:
         return []
     on_case = any(u.pk == user.pk for u in case.officers.all())
     if case.stage == S.CLOSED:
-        return []
+        pending = any(p.published_at is None for p in case.publications.all())
+        return ["publish"] if pending and on_case else []
     if case.procedure == Case.Procedure.SIMPLE:
         steps = {
             S.CLUE: ["decide_on_spot"],
@@ -153,21 +167,42 @@ def case_actions(*, user, case: Case) -> list[str]:
         return ["legal_review"]
     if not on_case:
         return []
+    statements = ["statement"] + (["review_statement"] if _unreviewed(case) else [])
     by_stage = {
-        S.INVESTIGATING: ["add_evidence", "end_investigation", "extend", "refer", "summon"],
+        S.INVESTIGATING: ["add_evidence", "take_record", "preserve", "end_investigation",
+                          "extend", "refer", "summon"],
         S.INVESTIGATED: ["notify", "extend", "refer", "summon"],
-        S.NOTIFIED: (["request_hearing"] if case.hearing_offered else [])
-        + ([] if review_required(case) else ["decide"])
+        S.NOTIFIED: (["request_hearing"] if case.hearing_offered else []) + statements
+        + ([] if review_required(case) else ["discuss", "decide"])
         + ["extend", "summon"],
-        S.HEARING: ["hold_hearing", "summon"],
-        S.HEARD: ["extend", "summon"],
-        S.REVIEWED: ["decide", "extend", "summon"],
+        S.HEARING: ["hold_hearing", *statements, "summon"],
+        S.HEARD: [*statements, "extend", "summon"],
+        S.REVIEWED: [*statements, "discuss", "decide", "extend", "summon"],
         S.DECIDED: ["close"] if case.outcome == Case.Outcome.TRANSFER else ["serve"],
         S.SERVED: ["record_payment"] if case.fine_amount else ["close"],
         S.EXECUTED: ["close"],
         S.REFERRED: ["close"],
-    }
-    return by_stage.get(case.stage, [])
+    }  # fmt: skip
+    steps = list(by_stage.get(case.stage, []))
+    if any(p.decided_at is None for p in case.preservations.all()):
+        steps.insert(0, "preservation_decide")
+    if any(p.published_at is None for p in case.publications.all()):
+        steps.append("publish")
+    return steps
+
+
+def _unreviewed(case: Case) -> list:
+    return [s for s in case.statements.all() if s.reviewed_at is None]
+
+
+def may_print_personal_data(user, case: Case) -> bool:
+    """Whether `user` may render the case's papers with the party's full ID number: the case's
+    officers and its legal reviewers (法制审核人员 of the agency). Everyone else who may see the
+    case (leaders, the command centre) gets a masked copy, which is not a valid paper."""
+    if any(u.pk == user.pk for u in case.officers.all()) or case.reviewer_id == user.pk:
+        return True
+    officer = officer_of(user)
+    return bool(officer and officer.legal_reviewer and officer.department_id == case.department_id)
 
 
 def case_waiting_for(case: Case) -> str:

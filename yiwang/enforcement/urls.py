@@ -17,7 +17,9 @@ urlpatterns = [
     path("enforcement/inspections/", views.plan_list, name="plans"),
     path("enforcement/inspections/<int:pk>/", views.plan_detail, name="plan"),
     path("enforcement/summons/", views.summons_inbox, name="summons"),
+    path("enforcement/documents/<int:pk>/void/", views.document_void, name="void"),
     path("public/inspections/", views.public_inspections, name="public"),
+    path("public/penalties/", views.public_penalties, name="public_penalties"),
 ]
 
 register_workbench({Role.ENFORCEMENT_OFFICER}, "执法案件", "/enforcement/", "shield", 15)

@@ -20,17 +20,29 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yiwang.accounts.models import OrgUnit, User
-from yiwang.core.errors import NotFound, ServiceError
+from yiwang.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from yiwang.core.workdays import TimeUnit, deadline_for
 from yiwang.enforcement import selectors, services
 from yiwang.enforcement.api import run_action
-from yiwang.enforcement.models import Case, Evidence, InspectionTarget, Officer, Summons
+from yiwang.enforcement.models import (
+    Case,
+    CaseRecord,
+    Document,
+    Evidence,
+    InspectionTarget,
+    Officer,
+    Preservation,
+    Publication,
+    Statement,
+    Summons,
+)
 from yiwang.enforcement.services.cases import SIMPLE_LIMIT, late_fee
 from yiwang.enforcement.services.common import officer_of
 
@@ -163,7 +175,20 @@ def _form_context(case: Case, user) -> dict:
     }
 
 
-def _detail(request, pk, *, error=None, failed_action="", status=200):
+def _record_context(case: Case) -> dict:
+    from yiwang.enforcement.services.publication import decision_days
+
+    return {
+        "record_kinds": CaseRecord.Kind.choices,
+        "preservation_decisions": Preservation.Decision.choices,
+        "statement_conclusions": Statement.Conclusion.choices,
+        "pending_preservations": [p for p in case.preservations.all() if p.decided_at is None],
+        "unreviewed_statements": [s for s in case.statements.all() if s.reviewed_at is None],
+        "publish_days": decision_days(),
+    }
+
+
+def _detail(request, pk, *, error=None, failed_action="", status=200, void=None):
     case = _case(request.user, pk)
     now = timezone.now()
     deadlines = [
@@ -187,7 +212,15 @@ def _detail(request, pk, *, error=None, failed_action="", status=200):
         "general_error": error if error and failed_action not in actions else None,
         "colour": selectors.case_colour(case, now),
         "waiting": selectors.case_waiting_for(case),
+        "posted": request.POST if error and request.method == "POST" else {},
+        "posted_officers": request.POST.getlist("officers") if error else [],
+        "no_post": {},
+        "may_void": selectors.may_print_personal_data(request.user, case)
+        and officer_of(request.user) is not None,
+        "full_pii_papers": selectors.may_print_personal_data(request.user, case),
+        **(void or {}),
         **_form_context(case, request.user),
+        **_record_context(case),
     }
     return _render(request, "enforcement/detail.html", context, status=status)
 
@@ -219,11 +252,58 @@ def case_action(request, pk, action):
 
 
 @login_required
+@require_POST
+def document_void(request, pk):
+    """作废 a paper's number with its reason (and, by default, issue it again under a new
+    number); the voided number stays listed on the case, never reused."""
+    doc = Document.objects.filter(pk=min(pk, 2**62), case__isnull=False).first()
+    if doc is None:
+        raise Http404("文书不存在。")
+    case = _case(request.user, doc.case_id)
+    reason = request.POST.get("reason", "")
+    try:
+        if not (selectors.may_print_personal_data(request.user, case) and officer_of(request.user)):
+            raise Forbidden("只有本案承办人员或法制审核人员可以作废文书。")
+        if request.POST.get("reissue"):
+            new = services.document_reissue(actor=request.user, document=doc, reason=reason)
+            messages.success(request, f"已作废 {doc.number}，重新出具为 {new.number or '新文书'}。")
+        else:
+            services.document_void(actor=request.user, document=doc, reason=reason)
+            messages.success(request, f"已作废 {doc.number}。")
+    except ServiceError as exc:
+        void = {"void_error": exc, "void_failed": doc.pk, "void_reason": reason}
+        return _detail(request, case.pk, status=exc.status, void=void)
+    return redirect("enforcement:detail", pk=case.pk)
+
+
+def _is_admin(user) -> bool:
+    return user.is_superuser or user.has_role("admin")
+
+
+@login_required
 def matter_list(request):
-    matters = selectors.matter_list(filters=request.GET)
-    return _render(
-        request, "enforcement/matters.html", {"matters": matters, "q": request.GET.get("q", "")}
-    )
+    """执法事项清单 with its .xlsx export, and for system admins the .xlsx import: checked
+    first ("检查"), every row error listed, nothing imported unless all rows are valid."""
+    context = {"q": request.GET.get("q", ""), "may_import": _is_admin(request.user)}
+    status = 200
+    if request.method == "POST":
+        if not context["may_import"]:
+            raise PermissionDenied("只有系统管理员可以导入执法事项清单。")
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationFailed("请选择 .xlsx 文件。", fields={"file": ["必填"]})
+            context["result"] = services.matters_import(
+                actor=request.user, content=upload.read(), dry_run=bool(request.POST.get("dry_run"))
+            )
+        except ServiceError as exc:
+            context["import_error"] = exc
+            context["row_errors"] = sorted(
+                ((int(k.split("_")[1]), v) for k, v in (exc.fields or {}).items()
+                 if k.startswith("row_")), key=lambda r: r[0])  # fmt: skip
+            status = exc.status
+    context["matters"] = selectors.matter_list(filters=request.GET)
+    return _render(request, "enforcement/matters.html", context, status=status)
 
 
 # --- 双随机一公开 -----------------------------------------------------------------------------
@@ -269,6 +349,8 @@ def plan_detail(request, pk):
                 services.inspection_plan_draw(actor=request.user, plan=plan,
                                               version=request.POST.get("version"),
                                               seed=request.POST.get("seed"))  # fmt: skip
+            elif request.POST.get("step") == "publish":
+                services.inspection_results_publish(actor=request.user, plan=plan)
             else:
                 services.inspection_result_record(
                     actor=request.user, plan=plan, target_id=request.POST.get("target"),
@@ -288,10 +370,19 @@ def plan_detail(request, pk):
         "error": error,
         "results": InspectionTarget.Result.choices[1:],
         "me": request.user,
+        "pending_publication": _attach_publications(plan),
         "kind_labels": [kinds.get(k, k) for k in plan.population_filter.get("entity_kinds", [])],
     }
     # fmt: skip
     return _render(request, "enforcement/plan.html", context, status=error.status if error else 200)
+
+
+def _attach_publications(plan) -> int:
+    """Each target gets `.pub` (its publication row or None); returns how many wait."""
+    pubs = {p.target_id: p for p in Publication.objects.filter(target__plan=plan)}
+    for t in plan.targets.all():
+        t.pub = pubs.get(t.pk)
+    return sum(1 for p in pubs.values() if p.published_at is None)
 
 
 @login_required
@@ -331,9 +422,23 @@ def summons_inbox(request):
 
 
 def public_inspections(request):
-    """双随机一公开: plans, the draw record and the results, for everyone (no login)."""
-    plans = selectors.plan_list(public=True).prefetch_related("targets__entity")[:50]
+    """双随机一公开: plans, the draw record and the published results, for everyone."""
+    plans = list(selectors.plan_list(public=True).prefetch_related("targets__entity")[:50])
+    published = set(
+        Publication.objects.filter(target__plan__in=plans, published_at__isnull=False,
+                                   withdrawn_at__isnull=True).values_list("target_id", flat=True)
+    )  # fmt: skip
+    for plan in plans:
+        plan.shown = [(t, t.pk in published) for t in plan.targets.all()]
     return render(request, "enforcement/public.html", {"plans": plans})
+
+
+def public_penalties(request):
+    """行政处罚决定公开 (Art. 48): published decisions, a person's name masked, no ID numbers."""
+    rows = Publication.objects.filter(
+        kind=Publication.Kind.DECISION, published_at__isnull=False
+    ).order_by("-published_at")[:200]
+    return render(request, "enforcement/public_penalties.html", {"rows": rows})
 
 
 __all__ = ["User"]

@@ -4,15 +4,18 @@ GET  /api/v1/visits/due/?lon=&lat=        my households due or overdue this roun
 GET  /api/v1/visits/?household=           visits I can see (paginated)
 POST /api/v1/visits/                      {"household", "lon", "lat", "accuracy_m", "met",
                                            "notes", "visited_at"?, "needs": [{"description",
-                                           "category"?}]} → 201, each need with its order
+                                           "category"?} for a work order, or {"description",
+                                           "service": <事项编码>, "person"?} for a 上门办
+                                           application]} → 201, each need with what it
+                                           opened ("work_order" code or "application" number)
 GET  /api/v1/visits/<id>/
 GET  /api/v1/visits/coverage/?round=      coverage per worker, grid, community
-POST /api/v1/patrols/                     {"lon"?, "lat"?} → 201 {"id", ...}
+POST /api/v1/patrols/                     {"lon"?, "lat"?, "at"? (a track sent later)} → 201
 GET  /api/v1/patrols/                     patrols I can see (paginated)
 GET  /api/v1/patrols/<id>/                one patrol with its track (segments)
 POST /api/v1/patrols/<id>/points/         {"points": [{"lon","lat","at","accuracy_m"}]}
 POST /api/v1/patrols/<id>/reports/        {"description","lon","lat","category"} → 201
-POST /api/v1/patrols/<id>/end/            → distance_m, duration_s, gaps
+POST /api/v1/patrols/<id>/end/            {"at"?} → distance_m, duration_s, gaps
 GET  /api/v1/patrols/coverage/?grid=&week=YYYY-MM-DD
 GET  /api/v1/patrols/found-share/?from=&to=
 """
@@ -24,7 +27,8 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -73,6 +77,30 @@ def order_brief(order) -> dict | None:
     }
 
 
+def application_brief(app) -> dict | None:
+    if app is None:
+        return None
+    return {
+        "id": app.pk,
+        "number": app.number,
+        "status": app.status,
+        "status_display": app.get_status_display(),
+        "channel": app.channel,
+        "service": app.item.name if app.item_id else (app.bundle.name if app.bundle_id else ""),
+    }
+
+
+def need_data(need) -> dict:
+    return {
+        "id": need.pk,
+        "description": need.description,
+        "category": need.category,
+        "service": need.service_code,
+        "work_order": order_brief(need.work_order),
+        "application": application_brief(need.application),
+    }
+
+
 def visit_data(visit: Visit) -> dict:
     return {
         "id": visit.pk,
@@ -90,9 +118,10 @@ def visit_data(visit: Visit) -> dict:
         "met": visit.met,
         "notes": visit.notes,
         "needs": [
-            {"id": n.pk, "description": n.description, "category": n.category,
-             "work_order": order_brief(n.work_order)}
-            for n in visit.needs.all()
+            need_data(n)
+            for n in visit.needs.select_related(
+                "work_order", "application__item", "application__bundle"
+            )
         ],
     }  # fmt: skip
 
@@ -153,7 +182,7 @@ class VisitListCreateView(APIView):
 
     @extend_schema(
         operation_id="visit_record",
-        request=OpenApiTypes.OBJECT,
+        request=inline_serializer("VisitRecordInput", {"household": serializers.IntegerField()}),
         responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
@@ -179,12 +208,21 @@ class VisitDetailView(APIView):
         return Response(visit_data(selectors.visit_get(user=request.user, id=pk)))
 
 
+MAX_ROUND = 1200
+
+
 class VisitCoverageView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("round", int)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[OpenApiParameter("round", int, description="轮次，1–1200")],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         number = _int(request.query_params.get("round"), field="round")
         if number is not None and number < 1:
             raise ValidationFailed("轮次从 1 开始。", fields={"round": ["须 ≥ 1"]})
+        if number is not None and number > MAX_ROUND:
+            # 1,200 rounds of one month each is a century: a larger number names no real round.
+            raise ValidationFailed("轮次超出范围。", fields={"round": [f"须 ≤ {MAX_ROUND}"]})
         return Response(selectors.visit_coverage(user=request.user, round_number=number))
 
 
@@ -204,7 +242,9 @@ class PatrolListCreateView(APIView):
     )
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
-        patrol = sv.patrol_start(actor=request.user, lon=data.get("lon"), lat=data.get("lat"))
+        patrol = sv.patrol_start(
+            actor=request.user, lon=data.get("lon"), lat=data.get("lat"), at=data.get("at")
+        )
         return Response(patrol_data(patrol), status=201)
 
 
@@ -215,8 +255,30 @@ class PatrolDetailView(APIView):
         return Response(patrol_data(patrol, track=True))
 
 
+PATROL_POINTS_REQUEST = inline_serializer(
+    "PatrolPointsInput",
+    {
+        "points": serializers.ListField(
+            child=inline_serializer(
+                "PatrolPointInput",
+                {
+                    "lon": serializers.FloatField(min_value=-180, max_value=180),
+                    "lat": serializers.FloatField(min_value=-90, max_value=90),
+                    "at": serializers.DateTimeField(),
+                    "accuracy_m": serializers.FloatField(
+                        min_value=0, max_value=100000, required=False, allow_null=True
+                    ),
+                },
+            ),
+            min_length=1,
+            max_length=sv.MAX_BATCH,
+        )
+    },
+)
+
+
 class PatrolPointsView(APIView):
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=PATROL_POINTS_REQUEST, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
         result = sv.patrol_points_add(
             actor=request.user, patrol=pk, points=_body(request).get("points")
@@ -241,9 +303,12 @@ class PatrolReportView(APIView):
 
 
 class PatrolEndView(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        return Response(patrol_data(sv.patrol_end(actor=request.user, patrol=pk)))
+        data = request.data if isinstance(request.data, dict) else {}
+        return Response(
+            patrol_data(sv.patrol_end(actor=request.user, patrol=pk, at=data.get("at")))
+        )
 
 
 class PatrolCoverageView(APIView):

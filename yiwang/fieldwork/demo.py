@@ -7,6 +7,10 @@
 - A two-month plan now in its third round: round 1 visited at 96 %, round 2 at 90 %, the
   current round at 40 % — so the lists show visited, due and overdue households. Two visits
   of zhuanyuan found needs that became work orders; one GPS fix was far from the house.
+- A week of patrols (巡查) by `gridworker` and `gridworker2` (李网格, the neighbouring grid's
+  专职网格员, same password): one a day each, tracks walked inside their own grids, one with a
+  five-minute signal gap (断点), and today's patrols each with a problem reported on the way
+  (巡查发现), so the weekly coverage and the "found by patrols" share have figures.
 """
 
 from __future__ import annotations
@@ -22,8 +26,16 @@ from yiwang.accounts.demo import DEMO_PASSWORD, STREET
 from yiwang.accounts.models import Membership, OrgUnit, Role, User
 from yiwang.basedata.models import Household
 from yiwang.fieldwork import rounds
-from yiwang.fieldwork.models import VisitPlan
-from yiwang.fieldwork.services import household_assign, visit_record, visits_import_paper
+from yiwang.fieldwork.models import Patrol, VisitPlan
+from yiwang.fieldwork.services import (
+    household_assign,
+    patrol_end,
+    patrol_points_add,
+    patrol_report,
+    patrol_start,
+    visit_record,
+    visits_import_paper,
+)
 
 SEED = 20261206
 PER_WORKER = 200
@@ -44,6 +56,22 @@ def _user(username: str, name: str, unit: OrgUnit) -> User:
 
 
 def load(stdout) -> None:
+    _load_visits(stdout)
+    if Patrol.objects.exists():
+        stdout.write("巡查：演示数据已存在，跳过。")
+        return
+    started = time.perf_counter()
+    with transaction.atomic():
+        counts = _patrols(random.Random(SEED + 7))
+    if counts:
+        stdout.write(
+            f"巡查：{counts['workers']} 名网格员近 7 天巡查 {counts['patrols']} 次、轨迹点 "
+            f"{counts['points']} 个、断点 {counts['gaps']} 处、巡查发现 {counts['reports']} 件"
+            f"（{time.perf_counter() - started:.1f} 秒）"
+        )
+
+
+def _load_visits(stdout) -> None:
     if VisitPlan.objects.exists():
         stdout.write("走访：演示数据已存在，跳过。")
         return
@@ -133,3 +161,118 @@ def _load(homes, gridworker, rng) -> dict:
     visits = len(paper) + len(live)
     return {"households": len(homes), "workers": len(set(owners.values())), "round": current,
             "visits": visits}  # fmt: skip
+
+
+# --- patrols (巡查) ------------------------------------------------------------------------
+
+PATROL_DAYS = 7
+STEP_SECONDS = 10
+REPORTS = [("路边绿化带内有暴露垃圾，气味较大", "06010"),
+           ("小区门口机动车乱停放，占用消防通道", "09009")]  # fmt: skip
+
+
+def _patrollers(username: str = "gridworker") -> list[tuple[User, object]]:
+    """(user, grid) of `gridworker` and of `gridworker2`, made the 专职网格员 of a grid next
+    to gridworker's (same community when it has one)."""
+    from yiwang.grids.models import GridWorker, Region
+    from yiwang.grids.services import grid_worker_update
+
+    own = GridWorker.objects.filter(user__username=username).select_related("region").first()
+    if own is None or not own.region.geojson:
+        return []
+    pairs = [(own.user, own.region)]
+    second = User.objects.filter(username="gridworker2").first()
+    if second is None:
+        second = User.objects.create_user(
+            username="gridworker2", password=DEMO_PASSWORD, display_name="李网格"
+        )
+        unit = Membership.objects.filter(user=own.user, role=Role.GRID_WORKER).first().org_unit
+        Membership.objects.create(user=second, org_unit=unit, role=Role.GRID_WORKER)
+    neighbours = Region.objects.filter(level="grid", is_active=True).exclude(pk=own.region_id)
+    grid = (
+        neighbours.filter(parent_id=own.region.parent_id)
+        .exclude(geojson="")
+        .order_by("code")
+        .first()
+        or neighbours.exclude(geojson="").order_by("code").first()
+    )
+    if grid is None:
+        return pairs
+    worker = GridWorker.objects.filter(region=grid, is_active=True).first()
+    if worker is not None and worker.user_id != second.pk:
+        grid_worker_update(actor=None, worker=worker, user=second)
+    return [*pairs, (second, grid)]
+
+
+def _walk(geom, rng, start_at: dt.datetime, minutes: int, gap_at: int | None) -> list[dict]:
+    """A walk inside `geom` at ~1.1 m/s, one fix every STEP_SECONDS; it turns when the next
+    step would leave the grid. `gap_at`: the index where five minutes of fixes are lost."""
+    import math
+
+    from shapely.geometry import Point
+
+    x0, y0, x1, y1 = geom.bounds
+    for _ in range(200):
+        here = (rng.uniform(x0, x1), rng.uniform(y0, y1))
+        if geom.contains(Point(here)):
+            break
+    else:
+        here = geom.representative_point().coords[0]
+    heading, points, at = rng.uniform(0, 2 * math.pi), [], start_at
+    step = 11 / 111_000  # ~11 m in degrees of latitude, ~1.1 m/s
+    for i in range(minutes * 60 // STEP_SECONDS):
+        if gap_at is not None and gap_at <= i < gap_at + 30:  # 300 s without a fix
+            at += dt.timedelta(seconds=STEP_SECONDS)
+            continue
+        for _turn in range(12):
+            nxt = (here[0] + step * math.cos(heading) / math.cos(math.radians(here[1])),
+                   here[1] + step * math.sin(heading))  # fmt: skip
+            if geom.contains(Point(nxt)):
+                break
+            heading += rng.uniform(0.8, 2.4)
+        else:
+            nxt = here
+        heading += rng.uniform(-0.25, 0.25)
+        here = nxt
+        points.append({"lon": round(here[0], 6), "lat": round(here[1], 6),
+                       "at": at.isoformat(), "accuracy_m": rng.randint(4, 15)})  # fmt: skip
+        at += dt.timedelta(seconds=STEP_SECONDS)
+    return points
+
+
+def _patrols(rng, username: str = "gridworker") -> dict:
+    from shapely.geometry import shape
+
+    from yiwang.grids.geometry import load_json
+
+    pairs = _patrollers(username)
+    if not pairs:
+        return {}
+    now = timezone.localtime()
+    counts = {"workers": len(pairs), "patrols": 0, "points": 0, "gaps": 0, "reports": 0}
+    reports = list(REPORTS)
+    for w, (user, grid) in enumerate(pairs):
+        geom = shape(load_json(grid.geojson))
+        for days_back in range(PATROL_DAYS - 1, -1, -1):
+            minutes = rng.randint(30, 45)
+            if days_back:
+                day = (now - dt.timedelta(days=days_back)).date()
+                start = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + w, 0)))
+            else:
+                start = now - dt.timedelta(minutes=minutes + 5)
+            gap = 60 if (w, days_back) == (0, 2) else None
+            points = _walk(geom, rng, start, minutes, gap)
+            first = points[0]
+            patrol = patrol_start(actor=user, lon=first["lon"], lat=first["lat"], at=start)
+            for i in range(0, len(points), 60):  # batches of ten minutes, as the phone sends
+                patrol_points_add(actor=user, patrol=patrol, points=points[i : i + 60])
+            if not days_back and reports:
+                text, category = reports.pop(0)
+                patrol_report(actor=user, patrol=patrol, description=text, category=category)
+                counts["reports"] += 1
+            end = None if not days_back else start + dt.timedelta(minutes=minutes, seconds=30)
+            ended = patrol_end(actor=user, patrol=patrol, at=end)
+            counts["patrols"] += 1
+            counts["points"] += ended.point_count
+            counts["gaps"] += len(ended.gaps)
+    return counts

@@ -145,7 +145,9 @@ class Visit(models.Model):
 
 
 class VisitNeed(models.Model):
-    """A need found at the door (走访发现的诉求), turned into a work order in one tap."""
+    """A need found at the door (走访发现的诉求), turned in one tap into a work order (工单)
+    or, when it names a service of the catalogue, an application the specialist opens on the
+    resident's behalf at the door (上门办)."""
 
     visit = models.ForeignKey(
         Visit, verbose_name="走访", on_delete=models.CASCADE, related_name="needs"
@@ -155,6 +157,15 @@ class VisitNeed(models.Model):
     work_order = models.OneToOneField(
         "workorders.WorkOrder",
         verbose_name="工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visit_need",
+    )
+    service_code = models.CharField("上门办事项编码", max_length=40, blank=True)
+    application = models.OneToOneField(
+        "approvals.Application",
+        verbose_name="上门办申请",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

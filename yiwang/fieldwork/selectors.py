@@ -285,3 +285,21 @@ def patrol_found_share(*, user, start: dt.date, end: dt.date) -> dict:
     )
     counts = qs.aggregate(total=Count("pk"), patrol=Count("pk", filter=Q(channel="patrol")))
     return counts | {"rate": _rate(counts["patrol"], counts["total"])}
+
+
+def home_services(*, user) -> list[tuple[str, str]]:
+    """(code, name) of the catalogue's items offered 上门办 and devolved to the street(s) where
+    the user may open applications at the door (党群专员 or 综窗), for the visit form."""
+    from yiwang.accounts.models import OrgUnit, Role
+    from yiwang.approvals import selectors as catalogue
+    from yiwang.approvals.permissions import streets_of
+
+    ids = streets_of(user, Role.PARTY_SPECIALIST, Role.WINDOW_CLERK)
+    codes = OrgUnit.objects.filter(pk__in=ids).values_list("code", flat=True)
+    out = {}
+    for code in codes:
+        items = catalogue.item_list(filters={"street": code}).prefetch_related(None)
+        for item_code, name, channels in items.values_list("code", "name", "channels"):
+            if "上门办" in (channels or []):
+                out[item_code] = name
+    return sorted(out.items(), key=lambda pair: pair[0])

@@ -3,7 +3,8 @@
 Visits (敲门聚心):
 - `household_assign`: give households to a 包联 worker (党群专员 or 网格员).
 - `visit_record`: a visit from the phone (GPS checked against the household's house) or from
-  paper with its real date; each need found becomes a work order in the same transaction.
+  paper with its real date; each need found becomes a work order or a 上门办 application in
+  the same transaction.
 
 Patrols (巡查):
 - `patrol_start`, `patrol_points_add` (GPS points in batches, resends are harmless),
@@ -190,8 +191,75 @@ def _clean_needs(needs) -> list[dict]:
         category = geo.text(
             need.get("category"), field=f"needs[{i}].category", label="事项分类", max_length=20
         )
-        out.append({"description": description, "category": category})
+        service = geo.text(
+            need.get("service"), field=f"needs[{i}].service", label="上门办事项", max_length=40
+        )
+        if service and category:
+            raise ValidationFailed(
+                "一条诉求只能生成工单（事项分类）或上门办申请（服务事项）之一。",
+                fields={f"needs[{i}].service": ["与事项分类二选一"]},
+            )
+        person = need.get("person")
+        if person not in (None, "") and (isinstance(person, bool) or not str(person).isdigit()):
+            raise ValidationFailed(
+                "申请人编号须为整数。", fields={f"needs[{i}].person": ["须为整数"]}
+            )
+        out.append({"description": description, "category": category, "service": service,
+                    "person": int(person) if person not in (None, "") else None})  # fmt: skip
     return out
+
+
+def _applicant_of(household: Household, person_id: int | None, index: int):
+    """The applicant of a 上门办 need: the member named, else the household's head (户主),
+    else its eldest member. Only a member of this household can be named."""
+    members = household.members.all()
+    if person_id is not None:
+        row = members.filter(pk=person_id).first()
+        if row is None:
+            raise ValidationFailed(
+                f"第 {index + 1} 条诉求：申请人不是本户成员。",
+                fields={f"needs[{index}].person": ["不是本户成员"]},
+            )
+        return row
+    row = members.filter(relation="head").first() or members.order_by("birth_date").first()
+    if row is None:
+        raise ValidationFailed(
+            f"第 {index + 1} 条诉求：本户在人口库中没有成员，无法代为申报。",
+            fields={f"needs[{index}].service": ["本户无登记人员"]},
+        )
+    return row
+
+
+def _check_applicant_visible(actor, person, index: int) -> None:
+    """Opening an application reads the applicant's registry row: a 包联 worker outside the
+    community's 人口库 scope gets a clear refusal instead of "not found"."""
+    from yiwang.basedata.models import Person
+
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise Forbidden(
+            f"第 {index + 1} 条诉求：申请人不在您可查看的人口库范围内，请由社区或综窗代为申报。",
+            fields={f"needs[{index}].service": ["无权查看申请人"]},
+        )
+
+
+def _open_application(actor, visit: Visit, household: Household, need: dict, index: int):
+    """上门办: the specialist opens the application on the resident's behalf at the door
+    (approvals' one entry for it); missing materials wait for the window's 一次性告知."""
+    from yiwang.approvals.services import application_open_on_behalf
+
+    person = _applicant_of(household, need["person"], index)
+    _check_applicant_visible(actor, person, index)
+    try:
+        return application_open_on_behalf(
+            actor=actor,
+            service_code=need["service"],
+            applicant_person_id=person.pk,
+            channel="home",
+            source_note=f"入户走访 #{visit.pk}：{need['description']}"[:200],
+        )
+    except ServiceError as exc:
+        fields = {f"needs[{index}].{k}": v for k, v in exc.fields.items()}
+        raise type(exc)(f"第 {index + 1} 条诉求：{exc.message}", code=exc.code, fields=fields)
 
 
 def _open_order(actor, visit: Visit, household: Household, need: dict, index: int):
@@ -228,8 +296,10 @@ def visit_record(
     source: str | None = None,
 ) -> Visit:
     """Record a visit (入户走访). `visited_at` absent = now, from the phone; a past time is a
-    paper visit entered later with its real date. Each need opens a work order (工单), linked;
-    if any need is refused, nothing is saved."""
+    paper visit entered later with its real date. Each need opens, linked, a work order (工单:
+    `{"description", "category"?}`) or a 上门办 application (`{"description", "service":
+    <事项编码>, "person"?: <household member>}`, applicant the 户主 by default); if any need
+    is refused, nothing is saved."""
     user = _user(actor)
     if not _is_field_worker(user):
         raise Forbidden("只有党群专员或网格员可以登记走访。")
@@ -260,12 +330,16 @@ def visit_record(
     cleaned = _clean_needs(needs)
     visit.save()
     for i, need in enumerate(cleaned):
-        order = _open_order(user, visit, row, need, i)
+        if need["service"]:
+            opened = {"application": _open_application(user, visit, row, need, i)}
+        else:
+            opened = {"work_order": _open_order(user, visit, row, need, i)}
         VisitNeed.objects.create(
             visit=visit,
             description=need["description"],
             category=need["category"],
-            work_order=order,
+            service_code=need["service"],
+            **opened,
         )
     day = timezone.localdate(at)
     # A paper visit entered later may be older than the last one: keep the latest date.
@@ -358,10 +432,29 @@ def _lock_patrol(actor, patrol) -> Patrol:
     return row
 
 
+LATE_UPLOAD_MAX_AGE = dt.timedelta(days=8)  # a track kept on a phone is sent within a week
+
+
+def _patrol_moment(at, *, field: str, label: str, now, not_before=None) -> dt.datetime:
+    """A past moment of a patrol whose phone was offline the whole time (离线巡查补传): not in
+    the future, not older than LATE_UPLOAD_MAX_AGE, not before `not_before`."""
+    if at in (None, ""):
+        return now
+    moment = at if isinstance(at, dt.datetime) else geo.moment(at, field=field, label=label)
+    if moment > now + CLOCK_SKEW or moment < now - LATE_UPLOAD_MAX_AGE:
+        raise ValidationFailed(
+            f"{label}须在最近 8 天内且不晚于现在。", fields={field: ["超出范围"]}
+        )
+    if not_before is not None and moment < not_before:
+        raise ValidationFailed(f"{label}早于巡查开始或最后轨迹点。", fields={field: ["过早"]})
+    return moment
+
+
 @transaction.atomic
-def patrol_start(*, actor, lon=None, lat=None) -> Patrol:
+def patrol_start(*, actor, lon=None, lat=None, at=None) -> Patrol:
     """Start a patrol (开始巡查). The grid is the one the first fix lies in, else the worker's
-    own grid. One patrol at a time: a second start while one runs is a 409."""
+    own grid. One patrol at a time: a second start while one runs is a 409. `at`: when the
+    patrol began, for a phone that was offline from the start and uploads later (default now)."""
     from yiwang.grids.locate import locate
     from yiwang.grids.models import GridWorker, Region
 
@@ -382,7 +475,7 @@ def patrol_start(*, actor, lon=None, lat=None) -> Patrol:
         worker=user,
         grid=grid,
         region_code=grid.code if grid else "",
-        started_at=timezone.now(),
+        started_at=_patrol_moment(at, field="at", label="开始时间", now=timezone.now()),
     )
     audit_record(actor=user, action="fieldwork.patrol.start", target=patrol,
                  after={"grid": patrol.region_code})  # fmt: skip
@@ -573,13 +666,15 @@ def patrol_report(
 
 
 @transaction.atomic
-def patrol_end(*, actor, patrol) -> Patrol:
-    """End the patrol (结束巡查): duration from start to now, distance of the track, gaps."""
+def patrol_end(*, actor, patrol, at=None) -> Patrol:
+    """End the patrol (结束巡查): duration from start to the end (now, or `at` for a track
+    uploaded later, never before its last fix), distance of the track, gaps."""
     user = _user(actor)
     row = _lock_patrol(user, patrol)
     if row.status != Patrol.Status.ACTIVE:
         raise Conflict("巡查已经结束。", code=Code.PATROL_ENDED)
-    now = timezone.now()
+    now = _patrol_moment(at, field="at", label="结束时间", now=timezone.now(),
+                         not_before=row.last_at or row.started_at)  # fmt: skip
     row.status, row.ended_at = Patrol.Status.ENDED, now
     row.duration_s = max(0, int((now - row.started_at).total_seconds()))
     row.bump_version(fields=["status", "ended_at", "duration_s"])

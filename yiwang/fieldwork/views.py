@@ -1,7 +1,8 @@
 """Phone-first pages of field work (thin views over services and selectors).
 
 /fw/visits/                  今日待访: my households due or overdue, nearest first (GPS)
-/fw/visits/new/<household>/  走访登记: GPS, who was met, notes, needs → work orders;
+/fw/visits/new/<household>/  走访登记: GPS, who was met, notes, needs → work orders or
+                             上门办 applications (a service of the catalogue chosen);
                              a past date makes it a paper visit (纸质补录)
 /fw/visits/<id>/             走访结果: location check, the work orders opened
 /fw/patrol/                  巡查: start, track (kept on the phone while offline), report, end
@@ -81,12 +82,30 @@ def _visit_household(request, pk) -> Household:
     return household
 
 
+def _need_rows(post) -> list[dict]:
+    """The need rows of the form with what was typed (kept when the form comes back)."""
+    return [
+        {
+            "i": i,
+            "text": post.get(f"need_{i}", ""),
+            "category": post.get(f"need_{i}_category", ""),
+            "service": post.get(f"need_{i}_service", ""),
+        }
+        for i in range(NEED_ROWS)
+    ]
+
+
 def _needs_from(post) -> list[dict]:
+    """Each filled row: a 上门办 application when a service is chosen, else a work order."""
     needs = []
-    for i in range(NEED_ROWS):
-        text = post.get(f"need_{i}", "").strip()
-        if text:
-            needs.append({"description": text, "category": post.get(f"need_{i}_category", "")})
+    for row in _need_rows(post):
+        text = row["text"].strip()
+        if not text:
+            continue
+        if row["service"]:
+            needs.append({"description": text, "service": row["service"]})
+        else:
+            needs.append({"description": text, "category": row["category"]})
     return needs
 
 
@@ -134,7 +153,8 @@ def visit_new(request, household: int):
         "household": row,
         "members": row.members.order_by("relation", "name")[:12],
         "categories": category_choices(),
-        "need_rows": range(NEED_ROWS),
+        "services": selectors.home_services(user=request.user),
+        "need_rows": _need_rows(request.POST),
         "error": error,
         "fields": fields,
         "post": request.POST,
@@ -149,7 +169,7 @@ def visit_detail(request, pk: int):
         visit = selectors.visit_get(user=request.user, id=pk)
     except NotFound:
         raise Http404("走访记录不存在。")
-    needs = visit.needs.select_related("work_order")
+    needs = visit.needs.select_related("work_order", "application__item", "application__bundle")
     return _render(request, "fieldwork/visit_detail.html", {"visit": visit, "needs": needs})
 
 

@@ -19,7 +19,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiwang.core.api import error_body
+from yiwang.core.api import error_body, query_choice
 from yiwang.grids import locate as locator
 from yiwang.grids import selectors
 from yiwang.grids.errors import GridErrorCode
@@ -136,15 +136,15 @@ class RegionListView(ListAPIView):
             user=self.request.user,
             filters={
                 "parent": params.get("parent", ""),
-                "level": params.get("level", "") if params.get("level") in LEVELS else "",
-                "kind": params.get("kind", "") if params.get("kind") in KINDS else "",
+                "level": query_choice(params, "level", LEVELS),
+                "kind": query_choice(params, "kind", KINDS),
                 "q": params.get("q", "")[:50],
             },
         )
 
 
-LEVELS = {c for c, _ in Region.Level.choices}
-KINDS = {c for c, _ in Region.Kind.choices}
+LEVELS = [c for c, _ in Region.Level.choices]
+KINDS = [c for c, _ in Region.Kind.choices]
 
 
 class RegionDetailView(APIView):

@@ -16,10 +16,12 @@ POST /api/v1/party/colours/compute/           {"month": "YYYY-MM"}
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,7 +29,47 @@ from rest_framework.views import APIView
 from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.party import selectors
 from yiwang.party import services as sv
-from yiwang.party.models import Topic
+from yiwang.party.models import BranchMeeting, Topic
+
+# The input rules the services check, stated in the OpenAPI description (for clients and
+# schemathesis); what JSON Schema cannot state (a community that exists and is the caller's,
+# a date not in the future) is left to the services' 400.
+MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+REGION_PATTERN = r"^\d{1,40}$"
+NOT_BLANK = r"\S"
+TOPIC_INPUT = inline_serializer(
+    "PartyTopicInput",
+    fields={
+        "community": serializers.RegexField(REGION_PATTERN, help_text="社区编码"),
+        "title": serializers.RegexField(NOT_BLANK, max_length=100),
+        "body": serializers.RegexField(NOT_BLANK, max_length=5000),
+        "rule": serializers.ChoiceField(choices=Topic.Rule.choices, required=False),
+        "quorum_pct": serializers.IntegerField(min_value=0, max_value=99, required=False),
+        "majority_pct": serializers.IntegerField(min_value=0, max_value=99, required=False),
+        "needs_action": serializers.BooleanField(required=False),
+    },
+)
+MEETING_INPUT = inline_serializer(
+    "PartyMeetingInput",
+    fields={
+        "kind": serializers.ChoiceField(choices=BranchMeeting.Kind.choices),
+        "held_on": serializers.DateField(help_text="不晚于今天"),
+        "subject": serializers.RegexField(NOT_BLANK, max_length=200),
+        "attendees": serializers.IntegerField(min_value=0, max_value=10000, required=False),
+    },
+)
+ALLIANCE_INPUT = inline_serializer(
+    "PartyAllianceInput",
+    fields={
+        "name": serializers.CharField(max_length=200, required=False, help_text="无 uscc 时必填"),
+        "community": serializers.RegexField(REGION_PATTERN, help_text="社区或街道编码"),
+        "commitments": serializers.ListField(
+            child=serializers.RegexField(NOT_BLANK, max_length=100), max_length=20, required=False
+        ),
+        "uscc": serializers.CharField(required=False, help_text="法人库中已登记的统一社会信用代码"),
+        "contact": serializers.CharField(required=False, allow_blank=True, max_length=50),
+    },
+)
 
 
 def _body(request) -> dict:
@@ -39,10 +81,9 @@ def _body(request) -> dict:
 def parse_month(value) -> dt.date:
     if value in (None, ""):
         return timezone.localdate().replace(day=1)
-    try:
-        return dt.datetime.strptime(str(value)[:7], "%Y-%m").date()
-    except ValueError:
+    if not re.fullmatch(MONTH_PATTERN, str(value)):
         raise ValidationFailed("月份格式应为 YYYY-MM。", fields={"month": ["格式不正确"]})
+    return dt.date(int(value[:4]), int(value[5:7]), 1)
 
 
 def topic_data(topic: Topic, *, user=None, detail: bool = False) -> dict:
@@ -105,7 +146,7 @@ class TopicListView(APIView):
 
     @extend_schema(
         operation_id="party_topic_propose",
-        request=OpenApiTypes.OBJECT,
+        request=TOPIC_INPUT,
         responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
@@ -198,7 +239,10 @@ def colour_data(c) -> dict:
 
 
 class GridColourView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("month", str)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, pattern=MONTH_PATTERN)],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         month = parse_month(request.query_params.get("month"))
         rows = selectors.grid_colours(user=request.user, month=month)
@@ -244,7 +288,7 @@ class OrganisationTreeView(APIView):
 
 
 class MeetingCreateView(APIView):
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=MEETING_INPUT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
         d = _body(request)
         meeting = sv.meeting_record(actor=request.user, organisation=pk, kind=d.get("kind"),
@@ -296,9 +340,9 @@ class AllianceView(APIView):
         page = paginator.paginate_queryset(units, request, view=self)
         return paginator.get_paginated_response([unit_data(u) for u in page])
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=ALLIANCE_INPUT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
-        from yiwang.party import alliance
+        from yiwang.party.services import alliance
 
         d = _body(request)
         unit = alliance.alliance_unit_register(
@@ -312,7 +356,7 @@ class AllianceView(APIView):
 class ProjectProgressView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        from yiwang.party import alliance
+        from yiwang.party.services import alliance
 
         d = _body(request)
         p = alliance.project_progress(
@@ -340,7 +384,7 @@ class WishListView(APIView):
         responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
-        from yiwang.party import alliance
+        from yiwang.party.services import alliance
 
         d = _body(request)
         wish = alliance.wish_post(actor=request.user, title=d.get("title"),
@@ -354,7 +398,7 @@ class WishActionView(APIView):
         operation_id="party_wish_action", request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT
     )
     def post(self, request, pk: int, action: str):
-        from yiwang.party import alliance
+        from yiwang.party.services import alliance
 
         d = _body(request)
         if action == "claim":
@@ -390,7 +434,7 @@ class ActivityListView(APIView):
 class ActivitySignupView(APIView):
     @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
-        from yiwang.party.volunteers import activity_signup
+        from yiwang.party.services.volunteers import activity_signup
 
         signup = activity_signup(actor=request.user, activity=pk)
         return Response({"id": signup.pk, "activity": pk}, status=201)
@@ -400,7 +444,7 @@ class VolunteerRecordView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         from yiwang.party.models import Volunteer
-        from yiwang.party.volunteers import volunteer_record
+        from yiwang.party.services.volunteers import volunteer_record
 
         volunteer = Volunteer.objects.filter(user=request.user).first()
         if volunteer is None:

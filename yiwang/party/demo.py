@@ -181,7 +181,7 @@ def _alliance(community, resident) -> None:
     """Three alliance units (from the 法人库 of the community when there are any), projects
     under way, and 微心愿 open, claimed and fulfilled."""
     from yiwang.basedata.models import LegalEntity
-    from yiwang.party import alliance
+    from yiwang.party.services import alliance
 
     entities = list(
         LegalEntity.objects.filter(grid__code__startswith=community.code).order_by("pk")[:3]
@@ -219,8 +219,8 @@ def _alliance(community, resident) -> None:
 
 def _volunteers(community, resident, staff) -> None:
     """`resident` registered as a volunteer and signed up for next Saturday's activity."""
-    from yiwang.party import volunteers
     from yiwang.party.models import VolunteerTeam
+    from yiwang.party.services import volunteers
 
     VolunteerTeam.objects.get_or_create(name="五老议事志愿服务队", region_code=community.code)
     volunteers.volunteer_register(actor=resident, skills="理发、陪聊")

@@ -73,12 +73,12 @@ class Topic(TimeStampedModel, VersionedModel):
     )
     rule = models.CharField("表决规则", max_length=10, choices=Rule.choices, default="person")
     quorum_pct = models.PositiveSmallIntegerField(
-        "参与率须超过（%）", default=50, help_text="城市居民委员会组织法第十条：过半数出席"
+        "参与率须超过（%）", default=50, help_text="城市居民委员会组织法第九条：过半数出席"
     )
     majority_pct = models.PositiveSmallIntegerField(
         "同意票须超过（%）",
         default=50,
-        help_text="占全部投票（含弃权）的比例；第十条：出席人过半数",
+        help_text="占全部投票（含弃权）的比例；第九条：出席人过半数",
     )
     needs_action = models.BooleanField("通过后需要落实", default=True)
     voting_opened_at = models.DateTimeField("开始表决", null=True, blank=True)
@@ -327,7 +327,9 @@ class PartyOrganisation(TimeStampedModel, VersionedModel):
     region_code = models.CharField("区域编码", max_length=40, db_index=True)
     term_started_on = models.DateField("本届任期开始", null=True, blank=True)
     term_years = models.PositiveSmallIntegerField(
-        "任期（年）", default=5, help_text="支部工作条例：村、社区党支部每届5年，其他3年"
+        "任期（年）",
+        default=5,
+        help_text="支部工作条例第二十一条：村、社区党支部每届5年，其他一般3年",
     )
     is_active = models.BooleanField("存续", default=True)
 
@@ -607,10 +609,18 @@ class Volunteer(TimeStampedModel):
 
 
 class VolunteerTeam(TimeStampedModel):
-    """A volunteer team (志愿服务队), e.g. the 五老 team of the 议事厅."""
+    """A volunteer team (志愿服务队), e.g. the 五老 team of the 议事厅: its members are the
+    volunteers whose `team` it is; its activities those whose `team` it is."""
 
     name = models.CharField("名称", max_length=100)
     region_code = models.CharField("社区/街道编码", max_length=40, db_index=True)
+    description = models.CharField("服务内容", max_length=200, blank=True)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="队长", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "志愿服务队"
@@ -619,6 +629,10 @@ class VolunteerTeam(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def scope_q(scope):
+        return _community_scope_q(scope)
 
 
 class Activity(TimeStampedModel, VersionedModel):
@@ -634,6 +648,10 @@ class Activity(TimeStampedModel, VersionedModel):
     starts_at = models.DateTimeField("开始")
     ends_at = models.DateTimeField("结束")
     capacity = models.PositiveIntegerField("名额", default=20)
+    team = models.ForeignKey(
+        VolunteerTeam, verbose_name="服务队", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="activities",
+    )  # fmt: skip
 
     objects = ScopedQuerySet.as_manager()
 
@@ -678,3 +696,30 @@ class Signup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} @ {self.activity_id}"
+
+
+class VolunteerCertificate(models.Model):
+    """A numbered record-of-service certificate (志愿服务记录证明), issued from the confirmed
+    records only and kept as issued (`rows`), so a reprint shows what was certified that day.
+    民政部令第67号《志愿服务记录与证明出具办法（试行）》: certificates are issued free of charge
+    by the organisation that keeps the records."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", on_delete=models.CASCADE, related_name="certificates"
+    )
+    number = models.CharField("证明编号", max_length=40, unique=True)
+    issued_at = models.DateTimeField("出具时间")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="出具人", null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    total_hours = models.DecimalField("累计时长（小时）", max_digits=8, decimal_places=1)
+    rows = models.JSONField("服务记录", default=list)
+
+    class Meta:
+        verbose_name = "志愿服务记录证明"
+        verbose_name_plural = "志愿服务记录证明"
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number

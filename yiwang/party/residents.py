@@ -11,7 +11,7 @@ from yiwang.basedata.models import Person
 from yiwang.core.pii import lookup_hash
 from yiwang.core.validators import normalize_phone
 
-ADULT_AGE = 18  # 城市居民委员会组织法 第十条：居民会议由十八周岁以上的居民组成
+ADULT_AGE = 18  # 城市居民委员会组织法 第九条：居民会议由十八周岁以上的居民组成
 
 
 def _phone_hash(user) -> str:

@@ -16,6 +16,13 @@ urlpatterns = [
     path("party/volunteers/", views.volunteers, name="volunteers"),
     path("party/volunteers/record/", views.volunteer_record_page, name="volunteer-record"),
     path(
+        "party/volunteers/certificates/<int:pk>.pdf",
+        views.volunteer_certificate_pdf,
+        name="volunteer-certificate",
+    ),
+    path("party/volunteers/teams/", views.teams, name="teams"),
+    path("party/volunteers/teams/<int:pk>/", views.team_detail, name="team"),
+    path(
         "party/volunteers/activities/<int:pk>/<slug:action>/",
         views.volunteer_action,
         name="activity-action",
@@ -26,6 +33,7 @@ urlpatterns = [
         name="signup-action",
     ),
     path("party/organisations/", views.organisations, name="organisations"),
+    path("party/organisations/<int:pk>/", views.organisation_detail, name="organisation"),
     path("party/colours/", views.colours, name="colours"),
 ]
 

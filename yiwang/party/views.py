@@ -35,6 +35,7 @@ def _nav(user) -> list[tuple[str, str]]:
         ("居民议事厅", reverse("party:topics")),
         ("红色朋友圈", reverse("party:friends")),
         ("志愿服务", reverse("party:volunteers")),
+        ("服务队", reverse("party:teams")),
     ]
     if user.is_superuser or user.roles() & (DESK_ROLES | {Role.PARTY_SPECIALIST}):
         links.append(("党组织", reverse("party:organisations")))
@@ -172,23 +173,139 @@ def topic_action(request, pk: int, action: str):
     return redirect("party:topic", pk=pk)
 
 
-@login_required
-def organisations(request):
-    from yiwang.party.organisations import organisation_tree
-
-    user = request.user
+def _party_office(user) -> None:
     if not (user.is_superuser or user.roles() & (DESK_ROLES | {Role.PARTY_SPECIALIST})):
         raise Http404("无权查看。")
+
+
+def _form_errors(exc: ServiceError) -> dict:
+    """Field errors keyed by the form's names, and the message on top (`top`)."""
+    fields = {k.split(".")[-1]: v for k, v in (exc.fields or {}).items()}
+    return fields | {"top": [exc.message]}
+
+
+@login_required
+def organisations(request):
+    """党组织体系 (desk): the tree with the 条例 warnings; the party office founds an
+    organisation under a parent, bound to a grid (网格党支部)."""
+    from yiwang.grids.models import Region
+    from yiwang.party.models import PartyOrganisation
+    from yiwang.party.organisations import organisation_tree
+
+    user, errors = request.user, {}
+    _party_office(user)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            org = sv.organisation_create(
+                actor=user, name=post.get("name", ""), kind=post.get("kind", ""),
+                parent=post.get("parent") or None, grid=post.get("grid") or None,
+                term_started_on=post.get("term_started_on") or None,
+            )  # fmt: skip
+        except ServiceError as exc:
+            errors = _form_errors(exc)
+        else:
+            messages.success(request, f"已成立“{org.name}”。")
+            return redirect("party:organisation", pk=org.pk)
     nodes = organisation_tree(user=user, today=timezone.localdate())
-    context = {"nodes": nodes, "problems": sum(1 for n in nodes if n["warnings"])}
-    return _render(request, "party/organisations.html", context)
+    context = {
+        "nodes": nodes,
+        "problems": sum(1 for n in nodes if n["warnings"]),
+        "kinds": PartyOrganisation.Kind.choices,
+        "grids": Region.objects.visible_to(user).filter(level="grid", is_active=True)
+        .order_by("code")[:500],
+        "errors": errors,
+        "post": request.POST,
+    }  # fmt: skip
+    return _render(request, "party/organisations.html", context, status=400 if errors else 200)
+
+
+def _org_action(user, org, post) -> str:
+    action = post.get("action", "")
+    if action == "member":
+        member = sv.member_register(
+            actor=user, id_number=post.get("id_number", ""), organisation=org,
+            joined_on=post.get("joined_on", ""), status=post.get("status", "full"),
+            post=post.get("post", "member"), is_mobile=post.get("is_mobile") == "1",
+        )  # fmt: skip
+        return f"已登记党员 {member.person.name}。"
+    if action == "transfer":
+        member = sv.member_transfer(actor=user, member=post.get("member"),
+                                    version=post.get("version"), to=post.get("to"),
+                                    reason=post.get("reason", ""))  # fmt: skip
+        return f"{member.person.name} 的组织关系已转入“{member.organisation.name}”。"
+    if action == "meeting":
+        meeting = sv.meeting_record(actor=user, organisation=org, kind=post.get("kind", ""),
+                                    held_on=post.get("held_on", ""),
+                                    subject=post.get("subject", ""),
+                                    attendees=post.get("attendees") or 0)  # fmt: skip
+        return f"已记录{meeting.get_kind_display()}。"
+    raise Http404("未知的操作。")
+
+
+@login_required
+def organisation_detail(request, pk: int):
+    """One organisation (desk): members from the 人口库 with party data, transfers with
+    history, 三会一课; forms keep what was typed and show errors beside the fields."""
+    from django.db.models import Q
+
+    from yiwang.basedata.access import may_see_names
+    from yiwang.core.pii import mask_name
+    from yiwang.party.models import (
+        BranchMeeting,
+        MemberTransfer,
+        PartyMember,
+        PartyOrganisation,
+    )
+    from yiwang.party.organisations import organisation_tree
+
+    user, errors = request.user, {}
+    _party_office(user)
+    org = PartyOrganisation.objects.visible_to(user).filter(pk=pk).first()
+    if org is None:
+        raise Http404("党组织不存在。")
+    if request.method == "POST":
+        try:
+            text = _org_action(user, org, request.POST)
+        except ServiceError as exc:
+            errors = _form_errors(exc) | {"form": request.POST.get("action", "")}
+        else:
+            messages.success(request, text)
+            return redirect("party:organisation", pk=pk)
+    node = next((n for n in organisation_tree(user=user, today=timezone.localdate())
+                 if n["organisation"].pk == org.pk), None)  # fmt: skip
+    show = may_see_names(user)
+
+    def name(person) -> str:  # 张* for roles that may not see full names (basedata's rule)
+        return person.name if show else mask_name(person.name)
+
+    members = [
+        (m, name(m.person))
+        for m in PartyMember.objects.filter(organisation=org).select_related("person")
+    ]
+    transfers = [
+        (t, name(t.member.person))
+        for t in MemberTransfer.objects.filter(
+            Q(from_organisation=org) | Q(to_organisation=org)
+        ).select_related("member__person", "from_organisation", "to_organisation")[:50]
+    ]
+    context = {
+        "org": org, "node": node, "members": members, "transfers": transfers,
+        "meetings": org.meetings.all()[:30],
+        "targets": PartyOrganisation.objects.visible_to(user).filter(is_active=True)
+        .exclude(pk=org.pk).order_by("region_code", "name"),
+        "statuses": PartyMember.Status.choices, "posts": PartyMember.Post.choices,
+        "meeting_kinds": BranchMeeting.Kind.choices, "today": timezone.localdate(),
+        "errors": errors, "post": request.POST,
+    }  # fmt: skip
+    return _render(request, "party/organisation.html", context, status=400 if errors else 200)
 
 
 @login_required
 def friends(request):
     """红色朋友圈: alliance units and projects of my community; 微心愿 to post, claim, fulfil."""
-    from yiwang.party import alliance
     from yiwang.party.models import AllianceUnit, Wish
+    from yiwang.party.services import alliance
 
     user = request.user
     if request.method == "POST":
@@ -227,8 +344,8 @@ def friends(request):
 def volunteers(request):
     """志愿服务: register, activities of my community with sign-up; my activities as
     organiser with check-in and hours confirmation."""
-    from yiwang.party import volunteers as vs
     from yiwang.party.models import Activity, Volunteer
+    from yiwang.party.services import volunteers as vs
 
     user, post = request.user, request.POST
     if request.method == "POST":
@@ -266,7 +383,7 @@ def volunteers(request):
 @login_required
 @require_POST
 def volunteer_action(request, pk: int, action: str):
-    from yiwang.party import volunteers as vs
+    from yiwang.party.services import volunteers as vs
 
     user = request.user
     try:
@@ -292,14 +409,139 @@ def volunteer_action(request, pk: int, action: str):
 def volunteer_record_page(request):
     """A printable record of confirmed hours (志愿服务记录证明，可打印)."""
     from yiwang.party.models import Volunteer
-    from yiwang.party.volunteers import volunteer_record
+    from yiwang.party.services.volunteers import volunteer_record
 
     volunteer = Volunteer.objects.filter(user=request.user).first()
     if volunteer is None:
         messages.error(request, "请先注册为志愿者。")
         return redirect("party:volunteers")
-    context = volunteer_record(volunteer) | {"today": timezone.localdate()}
+    if request.method == "POST":
+        try:
+            cert = sv.volunteer_certificate_issue(actor=request.user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已出具：{cert.number}。")
+        return redirect("party:volunteer-record")
+    context = volunteer_record(volunteer) | {
+        "today": timezone.localdate(),
+        "certificates": volunteer.certificates.all()[:20],
+    }
     return _render(request, "party/volunteer_record.html", context)
+
+
+@login_required
+def volunteer_certificate_pdf(request, pk: int):
+    """The certificate as PDF: for the volunteer, or the staff of the volunteer's community."""
+    from django.http import HttpResponse
+
+    from yiwang.party.documents import certificate_pdf
+    from yiwang.party.models import VolunteerCertificate
+
+    cert = VolunteerCertificate.objects.select_related("volunteer__person", "volunteer__user")
+    cert = cert.filter(pk=pk).first()
+    user = request.user
+    if cert is None or not (
+        cert.volunteer.user_id == user.pk or sv.is_staff_for(user, cert.volunteer.region_code)
+    ):
+        raise Http404("证明不存在。")
+    response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="volunteer-record-{cert.pk}.pdf"'
+    return response
+
+
+def _team_error(request, exc: ServiceError) -> dict:
+    messages.error(request, exc.message)
+    return exc.fields or {"top": [exc.message]}
+
+
+@login_required
+def teams(request):
+    """志愿服务队: the teams of my communities; staff found a team (errors beside the fields,
+    what was typed kept)."""
+    from yiwang.party.models import VolunteerTeam
+
+    user, errors = request.user, {}
+    staff = [c for c in _communities(user) if sv.is_staff_for(user, c.code)]
+    if request.method == "POST":
+        try:
+            team = sv.team_create(
+                actor=user, name=request.POST.get("name", ""),
+                community=request.POST.get("community", ""),
+                description=request.POST.get("description", ""),
+            )  # fmt: skip
+        except ServiceError as exc:
+            errors = _team_error(request, exc)
+        else:
+            messages.success(request, f"服务队“{team.name}”已成立。")
+            return redirect("party:team", pk=team.pk)
+    rows = (
+        VolunteerTeam.objects.visible_to(user)
+        .select_related("leader")
+        .prefetch_related("volunteers", "activities")
+    )
+    context = {"teams": rows[:100], "staff_communities": staff, "errors": errors,
+               "post": request.POST}  # fmt: skip
+    return _render(request, "party/teams.html", context, status=400 if errors else 200)
+
+
+def _team_action(request, team, post) -> str:
+    action, user = post.get("action", ""), request.user
+    if action == "add":
+        member = sv.team_member_add(actor=user, team=team, volunteer=post.get("volunteer"),
+                                    leader=post.get("leader") == "1")  # fmt: skip
+        return f"{member.user} 已加入服务队。"
+    if action == "remove":
+        member = sv.team_member_remove(actor=user, team=team, volunteer=post.get("volunteer"))
+        return f"{member.user} 已离开服务队。"
+    if action == "activity":
+        day = post.get("day", "")
+        activity = sv.activity_create(
+            actor=user, title=post.get("title", ""), community=team.region_code,
+            starts_at=f"{day}T{post.get('start', '')}", ends_at=f"{day}T{post.get('end', '')}",
+            place=post.get("place", ""), capacity=post.get("capacity") or 20, team=team.pk,
+        )  # fmt: skip
+        return f"活动“{activity.title}”已发布。"
+    raise Http404("未知的操作。")
+
+
+@login_required
+def team_detail(request, pk: int):
+    """One team: its members (add from the community's volunteers, remove), its activities
+    (publish one for the team)."""
+    from yiwang.party.models import Volunteer, VolunteerTeam
+
+    user = request.user
+    team = VolunteerTeam.objects.visible_to(user).select_related("leader").filter(pk=pk).first()
+    if team is None:
+        raise Http404("服务队不存在。")
+    errors = {}
+    if request.method == "POST":
+        try:
+            text = _team_action(request, team, request.POST)
+        except ServiceError as exc:
+            errors = _team_error(request, exc)
+        else:
+            messages.success(request, text)
+            return redirect("party:team", pk=pk)
+    is_staff = user.is_superuser or (
+        user.has_role(*sv.ALLIANCE_ROLES) and sv.is_staff_for(user, team.region_code)
+    )
+    members = team.volunteers.select_related("user", "person")
+    candidates = (
+        Volunteer.objects.visible_to(user)
+        .filter(region_code__startswith=team.region_code[:9])
+        .exclude(team=team)
+        .select_related("user")[:200]
+        if is_staff
+        else []
+    )
+    context = {
+        "team": team, "members": members, "candidates": candidates, "is_staff": is_staff,
+        "activities": team.activities.prefetch_related("signups").order_by("-starts_at")[:50],
+        "errors": errors, "post": request.POST,
+    }  # fmt: skip
+    return _render(request, "party/team.html", context, status=400 if errors else 200)
 
 
 COLOUR_HEX = {"red": "#c62828", "yellow": "#f9a825", "blue": "#1f5fbf", "green": "#2e7d32"}

@@ -1,6 +1,10 @@
 """A labelled history for the demo street (唯亭街道): messages as residents and grid workers
-write them about the high-frequency matters of the demo's responsibility list, with the
-street's place names. `history(n_per_class, seed)` is deterministic for a given seed.
+write them about the high-frequency matters of the demo's responsibility list and the city
+components (管理部件) they meet most, with the street's place names; a fifth are terse phone
+reports without the place. `history(n_per_class, seed)` is deterministic for a given seed.
+
+The UX test's everyday reports (`yiwang bench everyday`) are the test of what the demo
+classifier learns from this, never part of it (tests/test_demo_history.py).
 """
 
 from __future__ import annotations
@@ -150,6 +154,51 @@ MESSAGES = {
     ],
 }
 
+# 管理部件 (GB/T 47678.5-2026, reference.md §1.6–1.7): what residents and grid workers write
+# about the components they meet most — street lights, manhole covers, fire hydrants, clutter
+# in shared spaces (乱堆杂物, an event class). Written as people write them (the thing, where,
+# what is wrong with it).
+COMPONENT_MESSAGES = {
+    "01037": [
+        "{spot}的路灯坏了，晚上黑乎乎的一片",
+        "{spot}有两盏路灯晚上都不亮，走夜路很害怕",
+        "{spot}路灯一闪一闪的，忽明忽暗",
+        "{spot}整排路灯到了晚上都是黑的",
+        "{spot}路灯杆被车撞歪了，灯罩也掉了",
+        "{spot}路灯白天一直亮着，晚上反而灭了",
+        "{spot}那根路灯的灯头掉下来挂在半空，很危险",
+        "{spot}路灯坏了一个多星期了，没人来修",
+    ],
+    "01023": [
+        "{spot}马路上的窨井盖缺了一块，晚上看不清容易踩空",
+        "{spot}窨井盖不见了，只剩一个黑洞洞的井口",
+        "{spot}车一开过去窨井盖就哐当响，盖子晃来晃去",
+        "{spot}人行道上的井盖破了个洞，小孩踩上去很危险",
+        "{spot}的井盖松了，一踩就翻，差点有人掉下去",
+        "{spot}下水道井盖移位了，露出一条大缝",
+        "{spot}窨井盖下沉，比路面低了好几公分，电动车颠得厉害",
+        "{spot}有个井盖被压碎了，有人用树枝插着做记号",
+    ],
+    "01013": [
+        "{spot}的消火栓在漏水，地上一直湿的",
+        "{spot}消防栓被撞坏了，水管都露出来了",
+        "{spot}楼里的灭火器过期很久了，压力表指针在红区",
+        "{spot}消火栓箱门锁死打不开，里面水带也没了",
+        "{spot}消防栓被商户用货架围起来了，根本找不到",
+        "{spot}室外消火栓被车撞倒了，一直没人修",
+    ],
+    "06036": [
+        "{spot}楼梯间被住户堆满了纸箱和旧家具，走路都要侧身",
+        "{spot}楼道里乱堆了很多杂物，万一着火人都跑不出去",
+        "{spot}有人把旧沙发、床垫堆放在单元门口好几个月了",
+        "{spot}邻居在楼道里放了两个旧冰箱和一堆纸板",
+        "{spot}公共过道里堆放着很多废品，卫生很差",
+        "{spot}地下室走廊堆满了旧物和杂物",
+        "{spot}有住户在楼梯拐角囤了一堆泡沫箱和瓶瓶罐罐",
+        "{spot}空地上被人堆放了一大堆建材，一直没人清",
+    ],
+}
+
 
 # Matters that are easily confused: a message about one often mentions the other, and the
 # dispatchers' final category is not always the same for alike messages.
@@ -157,26 +206,50 @@ NEIGHBOURS = {
     "09009": "09012", "09012": "09009", "09010": "90003", "90003": "09010", "09006": "06029",
     "06029": "06027", "06027": "06029", "06010": "06042", "06042": "06010", "06028": "08001",
     "08001": "06028", "90001": "90002", "90002": "90001", "06001": "06013", "06013": "06001",
-    "07001": "06010",
+    "07001": "06010", "01037": "06013", "01023": "06013", "01013": "09012", "06036": "09012",
 }  # fmt: skip
 MIXED = 0.15  # share of messages that also mention the neighbouring matter
 RELABELLED = 0.3  # share of those filed under the neighbouring category
+# Share of terse reports typed on a phone: the problem alone, without the place (the map gives
+# it) or any politeness, e.g. "路灯坏了" — the way the UX test's residents wrote.
+TERSE = 0.2
+DEMO = {"components": True, "terse": TERSE}  # what the demo street's history is made of
 
 
-def history(n_per_class: int = 40, seed: int = 20261122) -> list[tuple[str, str]]:
-    """[(description, category code)], n messages per category, shuffled."""
+def _terse(template: str) -> str | None:
+    """The first clause of a template that starts with the place, without the place."""
+    if not template.startswith("{spot}"):
+        return None
+    clause = template.removeprefix("{spot}").lstrip("的").split("，")[0]
+    return clause if len(clause) >= 4 else None
+
+
+def history(
+    n_per_class: int = 40, seed: int = 20261122, *, components: bool = False, terse: float = 0.0
+) -> list[tuple[str, str]]:
+    """[(description, category code)], n messages per category, shuffled: the 16 matters of
+    MESSAGES (the triage tests' fixed set: the same rows for a seed as ever), plus the
+    COMPONENT_MESSAGES when `components`, with a share `terse` of terse reports. The demo
+    takes everything (`DEMO = {"components": True, "terse": TERSE}`)."""
     rng = random.Random(seed)
+    messages = {**MESSAGES, **COMPONENT_MESSAGES} if components else MESSAGES
 
     def spot():
         return rng.choice(SPOTS).format(p=rng.choice(PLACES), n=rng.randint(1, 36))
 
-    out = []
-    for code, templates in MESSAGES.items():
+    out, seen = [], set()
+    for code, templates in messages.items():
         other = NEIGHBOURS[code]
         for i in range(n_per_class):
-            text, label = templates[i % len(templates)].format(spot=spot()), code
+            template = templates[i % len(templates)]
+            short = _terse(template) if terse and rng.random() < terse else None
+            if short and short not in seen:  # once each: no copies across the folds
+                seen.add(short)
+                out.append((short, code))
+                continue
+            text, label = template.format(spot=spot()), code
             if rng.random() < MIXED:
-                text += "，还有" + rng.choice(MESSAGES[other]).format(spot="旁边")
+                text += "，还有" + rng.choice(messages[other]).format(spot="旁边")
                 label = other if rng.random() < RELABELLED else code
             out.append((text + rng.choice(ENDINGS), label))
     rng.shuffle(out)

@@ -108,3 +108,37 @@ def duplicate_flags_for(*, user, orders) -> dict[int, list[DuplicateFlag]]:
     for flag in flags:
         out[flag.order_id].append(flag)
     return dict(out)
+
+
+def duplicate_links(order, user) -> list:
+    """The order page's 疑似重复 hint (filled into `workorders.links` by TriageConfig.ready):
+    the best open flag of an open order, for the dispatcher who decides it (合并 or 非重复 on
+    the console); nobody else sees the machine's guess."""
+    from django.urls import reverse
+
+    from yiwang.workorders.links import OrderLink
+    from yiwang.workorders.services import _is_dispatcher
+
+    if order.status not in WorkOrder.OPEN_STATES or not getattr(user, "is_authenticated", False):
+        return []
+    if not _is_dispatcher(user):
+        return []
+    flags = duplicate_flags_for(user=user, orders=[order]).get(order.pk, [])
+    if not flags:
+        return []
+    best, more = flags[0], len(flags) - 1
+    label = (
+        f"疑似重复：{best.candidate.code}（{best.candidate.get_status_display()}），"
+        f"相似度 {round(best.similarity * 100)}%"
+    )
+    if best.distance_m is not None:
+        label += f"，相距 {round(best.distance_m)} 米"
+    if more:
+        label += f"（另有 {more} 件）"
+    return [
+        OrderLink(
+            badge="疑似重复",
+            label=label,
+            url=reverse("workorders:detail", args=[best.candidate_id]),
+        )
+    ]

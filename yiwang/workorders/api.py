@@ -1,12 +1,14 @@
 """REST API of work orders (thin: parse, call a service or selector, serialize).
 
     POST /api/v1/workorders/                       intake (JSON or multipart with `photos`)
-    GET  /api/v1/workorders/?status=&grid=&…       scoped, paginated list
+    GET  /api/v1/workorders/?status=&grid=&…       scoped, paginated list (with supporter_count)
     GET  /api/v1/workorders/<id>/                  one order with `events`, photos, sub-tasks
     POST /api/v1/workorders/<id>/<action>/         dispatch, accept, return, assist, extend,
                                                    extend_decide, complete, verify, reopen,
                                                    supervise, resolve_on_spot, merge, cancel, rate
     POST /api/v1/workorders/<id>/assist-tasks/<task>/<accept|complete>/
+    POST /api/v1/workorders/<id>/support/          我也遇到 (the caller's lon/lat: only an order
+                                                   seen nearby answers, otherwise 404)
     GET  /api/v1/workorders/<id>/photos/<photo>/   the image (scoped like the order)
     GET  /api/v1/categories/                       category tree with the applicable rule
     GET  /api/v1/responsibility-rules/             the current responsibility list
@@ -33,7 +35,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +42,7 @@ from rest_framework.views import APIView
 from yiwang.accounts.models import Role
 from yiwang.core.api import parse_bool
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.pagination import Pagination as BasePagination
 from yiwang.core.parsers import JSONObjectParser
 from yiwang.core.pii import mask_name
 from yiwang.workorders import selectors
@@ -79,6 +81,9 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     primary_department_name = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
     reporter_display = serializers.SerializerMethodField()
+    supporter_count = serializers.SerializerMethodField(
+        help_text="我也遇到：附议的居民人数（他们没有另行上报，计入本工单）"
+    )
 
     class Meta:
         model = WorkOrder
@@ -108,6 +113,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "reported_at",
             "reporter_display",
             "satisfaction",
+            "supporter_count",
             "external_id",
             "version",
             "updated_at",
@@ -127,6 +133,10 @@ class WorkOrderSerializer(serializers.ModelSerializer):
 
     def get_primary_department_name(self, obj) -> str | None:
         return obj.primary_department.name if obj.primary_department_id else None
+
+    def get_supporter_count(self, obj) -> int:
+        counted = getattr(obj, "supporter_count", None)  # annotated by the selectors
+        return counted if counted is not None else obj.supporters.count()
 
     def get_sla(self, obj) -> str | None:
         return obj.sla_at(self.context.get("now") or timezone.now())
@@ -349,9 +359,7 @@ CREATE_REQUEST = inline_serializer(
 )
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
+class Pagination(BasePagination):
     max_page_size = 200
 
 
@@ -574,8 +582,8 @@ SUPPORT_REQUEST = inline_serializer(
     "WorkOrderSupport",
     {
         "description": serializers.CharField(required=False),
-        "lon": serializers.FloatField(required=False),
-        "lat": serializers.FloatField(required=False),
+        "lon": serializers.FloatField(help_text="调用者所在位置（WGS-84）"),
+        "lat": serializers.FloatField(help_text="调用者所在位置（WGS-84）"),
     },
 )
 SUPPORT_RESPONSE = inline_serializer(
@@ -587,15 +595,19 @@ SUPPORT_RESPONSE = inline_serializer(
 
 class WorkOrderSupportView(APIView):
     """我也遇到: join an open order (seen nearby before reporting) instead of filing a duplicate:
-    201 with the order's code and its supporter count; twice or on one's own order 409; a
-    finished or unknown order 404."""
+    201 with the order's code and its supporter count; twice or on one's own order 409; an order
+    the caller could not have seen near their point (`lon`, `lat`), finished or unknown: 404."""
 
     parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="workorders_support",
         request=SUPPORT_REQUEST,
-        responses={201: SUPPORT_RESPONSE},
+        responses={201: SUPPORT_RESPONSE, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        description=(
+            "我也遇到。`lon`/`lat` 为调用者所在位置（必填）：只有调用者在“附近相似问题”中能看到的"
+            "工单（未办结、居民可见、在附近半径内）才会受理，其余一律 404，不泄露工单是否存在。"
+        ),
     )
     def post(self, request, pk: int):
         data = _data(request)
@@ -680,11 +692,19 @@ class CategoryTreeView(APIView):
     def get(self, request):
         region = request.query_params.get("region", "").strip()
         lon, lat = request.query_params.get("lon"), request.query_params.get("lat")
-        if not region and lon and lat:
+        if lon or lat:
+            try:
+                point = float(lon), float(lat)
+            except (TypeError, ValueError):
+                raise ValidationFailed(
+                    "经纬度须同时给出，且为数字。",
+                    fields={"lon": ["必须是数字"], "lat": ["必须是数字"]},
+                )
+        if not region and (lon or lat):
             from yiwang.workorders.locating import locate_point
 
             try:
-                found = locate_point(float(lon), float(lat))
+                found = locate_point(*point)
             except ValueError:
                 raise ValidationFailed("经纬度必须是数字。", fields={"lon": ["必须是数字"]})
             region = found.region_code if found else ""
@@ -742,6 +762,49 @@ def _id_param(params, name: str) -> int | None:
     return int(text)
 
 
+def _count(help_text: str):
+    return serializers.IntegerField(help_text=help_text)
+
+
+def _fraction(help_text: str):
+    note = f"{help_text}（0–1，分母为 0 时为 null）"
+    return serializers.FloatField(allow_null=True, help_text=note)
+
+
+# The figures of `selectors.work_order_kpis` (its docstring defines each one).
+KPI_RESPONSE = inline_serializer(
+    "WorkOrderKpis",
+    {
+        "from": serializers.DateField(),
+        "to": serializers.DateField(),
+        "reported": _count("期间上报的工单数"),
+        "by_status": serializers.DictField(child=serializers.IntegerField(), help_text="按状态"),
+        "due": _count("应结案数：时限落在期间内的工单"),
+        "closed": _count("结案数"),
+        "closed_on_time": _count("按期结案数"),
+        "completion_rate": _fraction("办结率 = closed ÷ due"),
+        "on_time_rate": _fraction("按期办结率 = closed_on_time ÷ due"),
+        "overdue": _count("超期数"),
+        "overdue_open": _count("当前仍未办结且已超期的工单数"),
+        "archived": _count("期间归档的工单数"),
+        "avg_workdays_to_archive": serializers.FloatField(
+            allow_null=True, help_text="从上报到归档的平均工作日"
+        ),
+        "patrol_reported": _count("网格员上报数"),
+        "on_spot": _count("现场处置数"),
+        "on_spot_rate": _fraction("现场处置率"),
+        "handled": _count("已处置数"),
+        "in_grid": _count("网格内解决数"),
+        "in_grid_rate": _fraction("网格内解决率"),
+        "rated": _count("评价数"),
+        "satisfied": _count("满意和基本满意数"),
+        "satisfaction_rate": _fraction("满意率"),
+        "supported_orders": _count("有“我也遇到”附议的工单数（期间上报的工单中）"),
+        "supporters": _count("“我也遇到”附议人次（附议不计为工单）"),
+    },
+)
+
+
 class KpiView(APIView):
     @extend_schema(
         parameters=[
@@ -750,7 +813,7 @@ class KpiView(APIView):
             OpenApiParameter("grid", str, description="区域编码（前缀匹配）"),
             OpenApiParameter("department", int, description="主办部门 id"),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=KPI_RESPONSE,
     )
     def get(self, request):
         today = timezone.localdate()

@@ -19,5 +19,6 @@ class WorkOrderErrorCode(StrEnum):
     NO_PENDING_EXTENSION = "no_pending_extension"
     DEADLINE_PASSED = "deadline_passed"
     ASSIST_DUPLICATE = "assist_duplicate"
-    OUTSIDE_STREET = "outside_street"  # a resident's point outside every street of the platform
+    OUTSIDE_STREET = "outside_street"  # a point outside every street (interactive channels)
     ALREADY_SUPPORTED = "already_supported"  # 我也遇到 twice on the same order
+    CHANNEL_FORBIDDEN = "channel_forbidden"  # the channel's owner refused the user (hooks.py)

@@ -10,18 +10,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.workdays import CalendarUndefined, workdays_between
+from yiwang.workorders.codes import allot_order_codes
 from yiwang.workorders.models import (
     DESCRIPTION_MAX,
     Category,
     WorkOrder,
     WorkOrderEvent,
-    WorkOrderSequence,
 )
 
 S = WorkOrder.Status
@@ -40,14 +39,6 @@ class HistoryRecord:
     address: str = ""
     channel: str = WorkOrder.Channel.GRID_WORKER
     external_id: str = ""
-
-
-def _reserve_codes(day: dt.date, n: int) -> list[str]:
-    """n consecutive order codes of `day` (WT<yyyymmdd>-<nnnn>), under the sequence row lock."""
-    WorkOrderSequence.objects.get_or_create(day=day)
-    WorkOrderSequence.objects.filter(day=day).update(last=F("last") + n)
-    last = WorkOrderSequence.objects.values_list("last", flat=True).get(day=day)
-    return [f"WT{day:%Y%m%d}-{k:04d}" for k in range(last - n + 1, last + 1)]
 
 
 def _check(i: int, r: HistoryRecord, categories: dict, now: dt.datetime) -> None:
@@ -80,7 +71,7 @@ def work_order_history_import(*, actor, records: list[HistoryRecord], note: str 
         by_day.setdefault(timezone.localdate(record.reported_at), []).append(record)
     orders, located = [], {}
     for day, day_records in by_day.items():
-        for record, code in zip(day_records, _reserve_codes(day, len(day_records)), strict=True):
+        for record, code in zip(day_records, allot_order_codes(day, len(day_records)), strict=True):
             point = (record.lon, record.lat)
             if record.lon is not None and point not in located:
                 located[point] = locate_point(record.lon, record.lat)

@@ -1,7 +1,9 @@
 """The smart-triage hook (智能分拣) of intake.
 
-When an order arrives without a category, intake asks the optional classifier
-`yiwang.triage.intake.suggest(text) -> list[(category_code, probability)]`. If its best guess is
+Workorders never imports triage: triage registers its parts here in its `apps.ready()`
+(`register(classifier=..., duplicates=..., corrections=...)`); without them every report simply
+waits for a person. When an order arrives without a category, intake asks the registered
+classifier `suggest(text) -> list[(category_code, probability)]`. If its best guess is
 an active small class and clears the auto-dispatch threshold, the order takes
 that category (`category_source="auto"`) and may be dispatched automatically; otherwise it waits
 in triage for a person. The hook is defensive: a missing triage app, a classifier that raises
@@ -10,7 +12,7 @@ The threshold is `YIWANG_TRIAGE_AUTO_THRESHOLD` when set, else the one the class
 with its answer (`.threshold`, chosen on validation data for >= 98 % precision; None: never
 auto-dispatch), else 0.8.
 
-Duplicate check (疑似重复): `find_duplicates(...)` asks `yiwang.triage.duplicates` for open
+Duplicate check (疑似重复): `find_duplicates(...)` asks the registered duplicates provider for open
 orders nearby with similar text before the creating transaction (read-only), and
 `flag_duplicates(order, found)` stores them inside it; neither ever stops a report (a savepoint,
 taken only when there is something to store, keeps a failed insert from spoiling the order).
@@ -20,7 +22,6 @@ hands a person's category choice to the triage app as training data.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 from contextlib import nullcontext
@@ -31,10 +32,11 @@ from django.db import connection, transaction
 
 logger = logging.getLogger("yiwang.workorders")
 
-CLASSIFIER_MODULE = "yiwang.triage.intake"
-DUPLICATES_MODULE = "yiwang.triage.duplicates"
-CORRECTIONS_MODULE = "yiwang.triage.services"
+# The parts triage registers: "classifier" (suggest), "duplicates" (radius_m,
+# likely_duplicates, duplicate_flags_create, merged), "corrections" (category_corrected).
+_PROVIDERS: dict[str, object] = {}
 DEFAULT_THRESHOLD = 0.8
+DEFAULT_NEARBY_RADIUS_M = 200.0
 
 
 @dataclass
@@ -53,18 +55,22 @@ def threshold(stated=DEFAULT_THRESHOLD) -> float:
     return math.inf if stated is None else float(stated)
 
 
-def _optional(name: str):
-    """The triage module `name`, or None when it (or the triage app) is not there."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name in {name, "yiwang.triage"}:
-            return None
-        raise
+def register(**parts) -> None:
+    """Called by the triage app in its `ready()`: each part is a module or object with the
+    functions named in _PROVIDERS' comment."""
+    unknown = set(parts) - {"classifier", "duplicates", "corrections"}
+    if unknown:
+        raise ValueError(f"unknown triage parts: {sorted(unknown)}")
+    _PROVIDERS.update(parts)
+
+
+def _optional(part: str):
+    """The registered triage part, or None when the triage app is not installed."""
+    return _PROVIDERS.get(part)
 
 
 def _classifier():
-    return getattr(_optional(CLASSIFIER_MODULE), "suggest", None)
+    return getattr(_optional("classifier"), "suggest", None)
 
 
 def suggest_category(text: str) -> Suggestion:
@@ -98,13 +104,21 @@ def suggest_category(text: str) -> Suggestion:
     return result
 
 
+def nearby_radius_m() -> float:
+    """What "nearby" means for 疑似重复 and 我也遇到, in metres: the duplicate check's radius
+    (the duplicates provider's `radius_m`, setting YIWANG_TRIAGE_DUPLICATE_RADIUS_M), else
+    DEFAULT_NEARBY_RADIUS_M without the triage app."""
+    radius = getattr(_optional("duplicates"), "radius_m", None)
+    return float(radius()) if radius is not None else DEFAULT_NEARBY_RADIUS_M
+
+
 def find_duplicates(*, description: str, lon, lat, reported_at) -> list:
     """Open orders that a new report likely duplicates (疑似重复): [(pk, similarity, metres)].
     Never raises."""
     if lat is None or lon is None:
         return []
     try:
-        module = _optional(DUPLICATES_MODULE)
+        module = _optional("duplicates")
         if module is None:
             return []
         # Inside a caller's transaction a failed read would spoil it (PostgreSQL): a savepoint.
@@ -125,7 +139,7 @@ def flag_duplicates(order, found: list) -> int:
         return 0
     try:
         with transaction.atomic():
-            return len(_optional(DUPLICATES_MODULE).duplicate_flags_create(order, found))
+            return len(_optional("duplicates").duplicate_flags_create(order, found))
     except Exception:
         logger.exception("duplicate flags of order %s not stored; the report is kept", order.pk)
         return 0
@@ -134,13 +148,13 @@ def flag_duplicates(order, found: list) -> int:
 def category_corrected(*, actor, order, category) -> None:
     """坐席纠正: a person set `category` on `order`; the triage app keeps it as training data
     when the machine had guessed otherwise (in the caller's transaction)."""
-    module = _optional(CORRECTIONS_MODULE)
+    module = _optional("corrections")
     if module is not None:
         module.category_correction_record(actor=actor, order=order, category=category)
 
 
 def duplicates_merged(*, actor, order, into) -> None:
     """合并: settle the merged order's duplicate flags (in the merge's transaction)."""
-    module = _optional(DUPLICATES_MODULE)
+    module = _optional("duplicates")
     if module is not None:
         module.duplicate_flags_merged(actor=actor, order=order, into=into)

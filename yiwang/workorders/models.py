@@ -577,8 +577,9 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
 
 
 class WorkOrderSequence(models.Model):
-    """Per-day counter for order codes (WT20261122-0001). Incremented with a row-locking
-    UPDATE inside the creating transaction, so two creators never get the same number."""
+    """Per-day counter for order codes (WT20261122-0001) on SQLite, incremented inside the
+    creating transaction. PostgreSQL numbers with one sequence per day instead (codes.py), so
+    creators do not queue on this row; there it only holds numbers given before that change."""
 
     day = models.DateField("日期", primary_key=True)
     last = models.PositiveIntegerField("当日最大序号", default=0)

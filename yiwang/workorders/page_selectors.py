@@ -2,14 +2,14 @@
 
 Kept apart so the domain's selectors stay the domain helper's; each query that returns work
 orders starts from `WorkOrder.objects.visible_to(user)`, like every selector. Candidates to move
-into `selectors.py`: `grid_orders`, `department_inbox`, `dispatch_board`, `resident_by_phone`.
+into `selectors.py`: `grid_orders`, `department_inbox`, `resident_by_phone`. The dispatcher's
+queues moved with the console to `yiwang.command.page_selectors`.
 """
 
 from __future__ import annotations
 
 import json
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,7 +19,6 @@ from yiwang.workorders.filters import sla_q
 from yiwang.workorders.models import (
     AssistTask,
     Category,
-    ExtensionRequest,
     WorkOrder,
     WorkOrderEvent,
 )
@@ -104,100 +103,6 @@ def department_inbox(*, user, sla: str = "") -> dict:
     }
 
 
-BOARD_TABS = {
-    "triage": "待分拣",
-    "duplicates": "疑似重复",
-    "overdue": "超期/预警",
-    "verify": "待核查",
-    "extension": "延期审批",
-    "supervised": "督办中",
-}
-
-
-def dispatch_board(*, user, tab: str) -> dict:
-    """The command centre's queues (集成指挥中心), each scoped to the user, with counts."""
-    now = timezone.now()
-    visible = _orders(user)
-    queues = {
-        "triage": visible.filter(status=S.TRIAGE).order_by("reported_at", "id"),
-        "duplicates": _flagged_orders(user, visible).order_by("reported_at", "id"),
-        "overdue": visible.filter(
-            sla_q(WorkOrder.Sla.RED, now) | sla_q(WorkOrder.Sla.YELLOW, now),
-            status__in=WorkOrder.CLOCK_STATES,
-        ).order_by("deadline", "id"),
-        "verify": visible.filter(status=S.COMPLETED).order_by("completed_at", "id"),
-        "extension": visible.filter(
-            status__in=WorkOrder.CLOCK_STATES,
-            pk__in=ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).values(
-                "order_id"
-            ),
-        )
-        .prefetch_related("extensions")
-        .order_by("deadline", "id"),
-        "supervised": visible.filter(supervised=True, status__in=WorkOrder.OPEN_STATES).order_by(
-            "deadline", "id"
-        ),
-    }
-    tab = tab if tab in queues else "triage"
-    counts = {name: qs.count() for name, qs in queues.items()}
-    orders = list(queues[tab][:LIST_LIMIT])
-    if tab == "extension":
-        for order in orders:
-            order.pending_extension = next(
-                (e for e in order.extensions.all() if e.status == ExtensionRequest.Status.PENDING),
-                None,
-            )
-    return {"tab": tab, "orders": orders, "counts": counts}
-
-
-def _flagged_orders(user, visible):
-    """疑似重复 queue (triage app; empty without it)."""
-    if not apps.is_installed("yiwang.triage"):
-        return visible.none()
-    from yiwang.triage.selectors import flagged_orders
-
-    return flagged_orders(user=user)
-
-
-def triage_aids(*, user, orders) -> None:
-    """智能分拣 help for the triage queue, set on each order: `suggestions` — the classifier's
-    guesses kept in its report event, as (Category, probability), best first — and
-    `open_duplicates` — its open 疑似重复 flags (triage app). Three queries for the whole page."""
-    orders = list(orders)
-    if not orders:
-        return
-    guesses = {
-        order_id: (data or {}).get("suggestions") or []
-        for order_id, data in WorkOrderEvent.objects.filter(
-            order__in=[o.pk for o in orders], action=WorkOrderEvent.Action.REPORT
-        ).values_list("order_id", "data")
-    }
-    codes = {code for pairs in guesses.values() for code, _ in pairs}
-    by_code = {
-        c.code: c
-        for c in Category.objects.filter(code__in=codes, is_active=True, parent__isnull=False)
-    }
-    flags = {}
-    if apps.is_installed("yiwang.triage"):
-        from yiwang.triage.selectors import duplicate_flags_for
-
-        flags = duplicate_flags_for(user=user, orders=orders)
-    for order in orders:
-        order.suggestions = [
-            (by_code[code], prob) for code, prob in guesses.get(order.pk, []) if code in by_code
-        ][:3]
-        order.open_duplicates = flags.get(order.pk, [])
-
-
-def hotspot_warnings(*, user) -> list[dict]:
-    """Today's 热点预警 over what the user may see (triage app; empty without it)."""
-    if not apps.is_installed("yiwang.triage"):
-        return []
-    from yiwang.triage.selectors import hotspot_list
-
-    return hotspot_list(user=user, day=timezone.localdate())
-
-
 def handling_units():
     """Departments and communities that may handle orders (派遣、吹哨、返工 choices)."""
     return OrgUnit.objects.filter(
@@ -268,7 +173,6 @@ def map_layers(*, user, order: WorkOrder | None = None) -> list[dict]:
 def rework_reasons(order_ids) -> dict[int, str]:
     """返工: for each order sent back to its department, the reason of the latest return (the
     dispatcher's 返工 note, or the resident's unsatisfied rating that reopened it)."""
-    from yiwang.workorders.models import WorkOrderEvent
 
     Action = WorkOrderEvent.Action
     events = (

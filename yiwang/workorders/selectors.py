@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Prefetch, Q
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -25,9 +36,24 @@ from yiwang.workorders.models import (
 S = WorkOrder.Status
 
 
+def supporter_count():
+    """`supporter_count` of an order (我也遇到) as a correlated subquery: no GROUP BY over the
+    list's joins, one index lookup (workorders_one_support_each) per row of the page."""
+    from yiwang.workorders.models import WorkOrderSupporter
+
+    rows = (
+        WorkOrderSupporter.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def work_order_list(*, user, filters=None, request=None):
     """Orders the user may see, filtered (status, grid, department, category, sla, q, …),
-    newest first."""
+    newest first, each with its `supporter_count`."""
     qs = WorkOrder.objects.visible_to(user).select_related("category", "primary_department", "grid")
     if filters:
         fs = WorkOrderFilter(filters, queryset=qs, request=request)
@@ -36,26 +62,30 @@ def work_order_list(*, user, filters=None, request=None):
             first = next(iter(fields.values()))[0] if fields else "查询条件有误。"
             raise ValidationFailed(f"查询条件有误：{first}", fields=fields)
         qs = fs.qs
-    return qs.order_by("-reported_at", "-id")
+    return qs.annotate(supporter_count=supporter_count()).order_by("-reported_at", "-id")
 
 
 def work_order_get(*, user, id) -> WorkOrder:  # noqa: A002 (the conventions' name)
     """One order with its timeline, photos, sub-tasks and extension requests (404 if the user
     may not see it)."""
-    qs = WorkOrder.objects.select_related(
-        "category",
-        "category__parent",
-        "primary_department",
-        "grid",
-        "rule",
-        "merged_into",
-        "reporter",
-    ).prefetch_related(
-        "reporter__memberships",
-        Prefetch("events", queryset=WorkOrderEvent.objects.prefetch_related("attachments")),
-        "photos",
-        Prefetch("assist_tasks", queryset=AssistTask.objects.select_related("department")),
-        Prefetch("extensions", queryset=ExtensionRequest.objects.order_by("requested_at")),
+    qs = (
+        WorkOrder.objects.select_related(
+            "category",
+            "category__parent",
+            "primary_department",
+            "grid",
+            "rule",
+            "merged_into",
+            "reporter",
+        )
+        .prefetch_related(
+            "reporter__memberships",
+            Prefetch("events", queryset=WorkOrderEvent.objects.prefetch_related("attachments")),
+            "photos",
+            Prefetch("assist_tasks", queryset=AssistTask.objects.select_related("department")),
+            Prefetch("extensions", queryset=ExtensionRequest.objects.order_by("requested_at")),
+        )
+        .annotate(supporter_count=supporter_count())
     )
     return access_or_404(qs, user=user, message="工单不存在或无权查看。", pk=id)
 
@@ -262,9 +292,12 @@ def work_order_kpis(
       (社区) as primary — ÷ orders reported in the period and handled.
     - `satisfaction_rate` (满意率) = (satisfied + basically satisfied) ÷ ratings given in the
       period.
+    - `supported_orders` (有附议的工单数): orders reported in the period that at least one other
+      resident joined with 我也遇到; `supporters` (附议人次): their 我也遇到 in total (each counts
+      once per order, never as an order: `reported` does not include them).
 
     Filters: `region` (a grid, community or street code: prefix match), `department` (the
-    primary department's id). Five small GROUP BY / aggregate queries, each on one indexed
+    primary department's id). Six small GROUP BY / aggregate queries, each on one indexed
     date column, so a street's year (300,000 orders) answers in well under a second on
     PostgreSQL (`yiwang bench kpis`).
     """
@@ -337,6 +370,7 @@ def work_order_kpis(
         ):
             satisfied += n
     overdue_open = base.filter(status__in=WorkOrder.OPEN_STATES, deadline__lt=now).count()
+    support = _support_figures(period("reported_at"))
     avg = archived_row["avg"]
     return {
         "from": date_from.isoformat(),
@@ -361,7 +395,18 @@ def work_order_kpis(
         "rated": rated,
         "satisfied": satisfied,
         "satisfaction_rate": _rate(satisfied, rated),
+        "supported_orders": support["orders"],
+        "supporters": support["supporters"],
     }
+
+
+def _support_figures(orders) -> dict:
+    """我也遇到 on `orders`: {"orders": how many have a supporter, "supporters": how many}."""
+    from yiwang.workorders.models import WorkOrderSupporter
+
+    return WorkOrderSupporter.objects.filter(order__in=orders.values("pk")).aggregate(
+        orders=Count("order", distinct=True), supporters=Count("*")
+    )
 
 
 # --- the resident's report: 我也遇到 and the category picker ------------------------------------
@@ -375,6 +420,24 @@ def _public_text(text: str, limit: int = 60) -> str:
     ID numbers) masked."""
     text = _LONG_NUMBER.sub(lambda m: m.group()[:3] + "****", " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Channels whose orders other residents never see nearby: a firm's request (企业诉求) is the
+# firm's business with the government (用地、融资、用工), not a public problem of the street.
+RESIDENT_HIDDEN_CHANNELS = (WorkOrder.Channel.ENTERPRISE,)
+
+
+def resident_nearby_orders():
+    """The orders any resident may be shown near a point (我也遇到) and may support: open, with a
+    point, on a public channel. Deliberately not `visible_to`: the list shows only the public
+    summary of `nearby_similar_orders`, never who reported."""
+    return (
+        WorkOrder.objects.filter(
+            status__in=WorkOrder.OPEN_STATES, lon__isnull=False, lat__isnull=False
+        )
+        .exclude(channel__in=RESIDENT_HIDDEN_CHANNELS)
+        .order_by()
+    )
 
 
 def nearby_similar_orders(*, user, description: str, lon, lat) -> list[dict]:
@@ -394,9 +457,8 @@ def nearby_similar_orders(*, user, description: str, lon, lat) -> list[dict]:
         return []
     orders = {
         o.pk: o
-        for o in WorkOrder.objects.filter(
-            pk__in=[pk for pk, _, _ in found], status__in=WorkOrder.OPEN_STATES
-        )
+        for o in resident_nearby_orders()
+        .filter(pk__in=[pk for pk, _, _ in found])
         .select_related("category")
         .annotate(n_supporters=Count("supporters", distinct=True))
     }

@@ -2,6 +2,7 @@
 workbench links of each role."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from yiwang.accounts.models import Role
 from yiwang.core.views import register_home, register_workbench
@@ -18,11 +19,11 @@ urlpatterns = [
     path("wo/mine/", views.mine, name="mine"),
     path("wo/grid/", views.grid, name="grid"),
     path("wo/inbox/", views.inbox, name="inbox"),
-    path("wo/dispatch/", views.dispatch, name="dispatch"),
+    # The dispatch board moved to the command centre's console: old bookmarks keep working.
     path(
-        "wo/duplicates/<int:flag_id>/dismiss/",
-        views.duplicate_dismiss,
-        name="duplicate-dismiss",
+        "wo/dispatch/",
+        RedirectView.as_view(url="/command/console/", permanent=True, query_string=True),
+        name="dispatch",
     ),
     path("wo/<int:pk>/", views.detail, name="detail"),
     path("wo/<int:pk>/tasks/<int:task_id>/<slug:verb>/", views.task_action, name="task-action"),
@@ -41,12 +42,7 @@ register_workbench({Role.GRID_WORKER, Role.PARTY_SPECIALIST}, "本网格工单",
 register_workbench(
     {Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}, "部门待办工单", "/wo/inbox/", "inbox", 10
 )
-register_workbench(
-    {Role.DISPATCHER, Role.ADMIN, Role.LEADER}, "指挥调度台", "/wo/dispatch/", "desk", 10
-)
 
-# Where `/` takes each role (the command screen registers a higher priority for the leader).
+# Where `/` takes each role (the dispatcher's and the leader's homes are the command centre's).
 register_home({Role.GRID_WORKER}, "/wo/grid/", priority=20)
 register_home({Role.DEPARTMENT_STAFF, Role.ENFORCEMENT_OFFICER}, "/wo/inbox/", priority=20)
-register_home({Role.DISPATCHER}, "/wo/dispatch/", priority=30)
-register_home({Role.LEADER}, "/wo/dispatch/", priority=10)

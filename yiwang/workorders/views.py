@@ -4,9 +4,8 @@
     /wo/mine/                       我的工单 (reported or followed), 待评价 highlighted
     /wo/grid/                       本网格工单 (网格员)
     /wo/inbox/                      部门待办 (主办 with SLA colours, 协办任务, 待核查)
-    /wo/dispatch/?tab=              指挥调度台 (待分拣 with 智能分拣 suggestions, 疑似重复 in any
-                                    open state, 超期/预警, 待核查, 延期审批, 督办中; 热点预警 panel)
-    /wo/duplicates/<flag>/dismiss/  POST 非重复 (dismiss a 疑似重复 flag)
+    /wo/dispatch/                   301 to the dispatcher's console, now in command
+                                    (/command/console/: queues, search, batch actions, 12345)
     /wo/<id>/                       工单详情: map, photos, timeline, the user's actions
     /wo/<id>/<action>/              POST one action (form with `version`)
     /wo/<id>/tasks/<task>/<verb>/   POST 协办任务 报到 (accept) / 完成 (complete)
@@ -19,7 +18,7 @@
 Every action form posts the `version` it was rendered with; service errors
 (`core.errors.ServiceError`) are caught and shown next to the form (a stale version reads
 “数据已被他人修改，请刷新后重试”), never a 500. HTMX posts get the order panel back; plain posts
-follow POST/redirect/GET, or go back to a `next` page (the dispatch board) with a message.
+follow POST/redirect/GET, or go back to a `next` page (the console) with a message.
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 from yiwang.accounts.models import Role
 from yiwang.core.errors import NotFound, ServiceError, ValidationFailed
 from yiwang.core.pii import mask_name, mask_phone
+from yiwang.core.views import home_url_for
 from yiwang.workorders import links, page_selectors, selectors
 from yiwang.workorders import services as sv
 from yiwang.workorders.forms import ACTIONS, AssistForm, ReportForm, TaskForm
@@ -94,7 +94,7 @@ def _nav(user) -> list[tuple[str, str]]:
     if _has(user, STAFF_ROLES):
         links.append(("部门待办", reverse("workorders:inbox")))
     if _has(user, DESK_ROLES):
-        links.append(("调度台", reverse("workorders:dispatch")))
+        links.append(("指挥中心", _desk_home(user)))
     return links
 
 
@@ -123,10 +123,15 @@ def _visible(user, pk) -> bool:
     return WorkOrder.objects.visible_to(user).filter(pk=pk).exists()
 
 
+def _desk_home(user) -> str:
+    """The desk roles' home page, registered by the command centre (its console or screen)."""
+    return home_url_for(user) or reverse("workbench")
+
+
 def _home_for(user) -> str:
     """Where a user goes after an order left their hands (e.g. a department returned it)."""
     if _has(user, DESK_ROLES):
-        return reverse("workorders:dispatch")
+        return _desk_home(user)
     if _has(user, STAFF_ROLES):
         return reverse("workorders:inbox")
     if _has(user, GRID_ROLES):
@@ -404,48 +409,6 @@ def inbox(request):
             counts[order.sla_info["level"]] += 1
     data.update(sla=sla if sla in SLA_LABELS else "", counts=counts, sla_labels=SLA_LABELS)
     return _render(request, "workorders/inbox.html", data)
-
-
-@login_required
-def dispatch(request):
-    """指挥调度台 (集成指挥中心): 待分拣 (what the machine could not route), 超期/预警, 待核查,
-    延期审批, 督办中; quick dispatch / verify / extension decisions inline."""
-    if not _has(request.user, DESK_ROLES):
-        return _forbidden(request, "指挥调度台")
-    board = page_selectors.dispatch_board(user=request.user, tab=request.GET.get("tab", "triage"))
-    board["orders"] = _decorate(board["orders"], timezone.now())
-    for order in board["orders"]:
-        order.triage_reason_display = sv.TRIAGE_REASONS.get(
-            order.triage_reason, order.triage_reason
-        )
-    board["tabs"] = [(k, v, board["counts"][k]) for k, v in page_selectors.BOARD_TABS.items()]
-    board["dispatcher"] = sv._is_dispatcher(request.user)
-    board["hotspots"] = page_selectors.hotspot_warnings(user=request.user)
-    if board["tab"] in ("triage", "duplicates") and board["orders"]:
-        page_selectors.triage_aids(user=request.user, orders=board["orders"])
-    if board["tab"] == "triage" and board["orders"]:
-        quick = ACTIONS["dispatch"][0](auto_id=False, prefix="dispatch")
-        quick.fields["category"].widget.attrs["aria-label"] = "事项分类"
-        quick.fields["department"].widget.attrs["aria-label"] = "主办部门"
-        board["quick_category"] = quick["category"]
-        board["quick_department"] = quick["department"]
-    board["next"] = request.get_full_path()
-    return _render(request, "workorders/dispatch.html", board)
-
-
-@login_required
-@require_POST
-def duplicate_dismiss(request, flag_id: int):
-    """非重复: the dispatcher dismisses a 疑似重复 flag (triage app), back to the board."""
-    from yiwang.triage.duplicates import duplicate_flag_dismiss
-
-    try:
-        duplicate_flag_dismiss(actor=request.user, flag=flag_id)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已标记为非重复。")
-    return redirect(_safe_next(request) or reverse("workorders:dispatch"))
 
 
 # --- one order --------------------------------------------------------------------------------

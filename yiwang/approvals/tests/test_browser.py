@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from yiwang.approvals.models import Application, Rating
+from yiwang.approvals.models import Application, Rating, ResultDocument
 from yiwang.approvals.tests.conftest import PDF, PNG
 from yiwang.testing import browser_login
 
@@ -106,7 +106,17 @@ def test_restaurant_bundle_from_application_to_rating(page, desk_page, users):
     app.refresh_from_db()
     assert app.status == "delivered" and app.visits == 1 and app.within_visits
 
-    pg.goto(pg.base_url + f"/approvals/applications/{app.pk}/")
+    # 出件 → the applicant: the message in the inbox leads to the results and their numbers
+    pg.goto(pg.base_url + "/notifications/")
+    told = pg.locator(f".notice-list li:has-text('{app.number} 已出件')")
+    assert "办理结果" in told.inner_text()
+    told.locator("button:has-text('查看')").click()
+    pg.wait_for_url(re.compile(rf"/approvals/applications/{app.pk}/$"))
+    results = pg.locator(".results").inner_text()
+    numbers = [r.number for r in ResultDocument.objects.filter(application__parent=app)]
+    assert len(numbers) == 4
+    for number in numbers:
+        assert number in results
     assert "已出件" in pg.content() and "一件事办结" in pg.content()
     pg.check("form.rate-form input[name=level][value='5']")
     pg.fill("form.rate-form textarea[name=comment]", "一窗办好，跑了一次")

@@ -477,3 +477,115 @@ def test_bad_rating_of_a_bundle_must_name_the_step(users):
             step="999999",
         )
     assert not Rectification.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The reviewing department's and the hand-over forms keep what was typed, errors at each field
+# ---------------------------------------------------------------------------------------------
+
+PENSION = "320576052-05-0404"  # 高龄津贴: one review step of 社会事业局 (shiye)
+
+
+def _under_review(users) -> Application:
+    app = services.application_submit(
+        actor=users["resident"],
+        item=PENSION,
+        form={
+            "applicant_name": "刘居民",
+            "id_number": "11010519491231002X",
+            "phone": "13912345678",
+            "address": "星华街1号",
+        },
+        materials=[
+            services.MaterialInput(key=k, filename=f"{k}.pdf", content=PDF)
+            for k in ("id_card", "bank_card")
+        ],
+    )
+    return services.application_accept(actor=users["window"], application=app, version=1)
+
+
+def _act_as(client, user, app, **data):
+    client.force_login(user)
+    return client.post(f"/approvals/applications/{app.pk}/act/", data)
+
+
+def test_review_deny_without_legal_basis_keeps_the_reason(client, users):
+    app = _under_review(users)
+    r = _act_as(
+        client, users["shiye"], app, action="deny", version=app.version, reason="户籍不在本街道"
+    )
+    html = text(r)
+    assert r.status_code == 400
+    assert field_error(html, "legal_basis") == "请填写法律依据"
+    assert field_error(html, "reason") == ""
+    assert 'name="reason" value="户籍不在本街道"' in html
+    assert re.search(r"<details open><summary>不予办理", html)
+    assert_reads_chinese(html)
+    assert Application.objects.get(pk=app.pk).status == "accepted"
+
+
+def test_review_notice_without_a_tick_keeps_the_typed_reasons(client, users):
+    app = _under_review(users)
+    r = _act_as(
+        client,
+        users["shiye"],
+        app,
+        action="request_materials",
+        version=app.version,
+        **{"reason.bank_card": "卡号模糊", "note": "请补正"},
+    )
+    html = text(r)
+    assert r.status_code == 400
+    assert field_error(html, "gaps") == "至少一项"
+    assert 'name="reason.bank_card" placeholder="问题" value="卡号模糊"' in html
+    assert 'name="note" value="请补正"' in html
+    assert re.search(r"<details open><summary>一次性告知补正", html)
+    assert_reads_chinese(html)
+    # ticked and sent again: the notice goes out
+    r = _act_as(
+        client,
+        users["shiye"],
+        app,
+        action="request_materials",
+        version=app.version,
+        **{"gap.bank_card": "1", "reason.bank_card": "卡号模糊"},
+    )
+    assert r.status_code == 302
+    assert Application.objects.get(pk=app.pk).status == "needs_materials"
+
+
+def test_review_opinion_survives_a_stale_version(client, users):
+    app = _under_review(users)
+    r = _act_as(
+        client,
+        users["shiye"],
+        app,
+        action="approve_step",
+        version=app.version - 1,
+        opinion="经核查符合条件",
+    )
+    assert r.status_code == 409
+    assert "经核查符合条件</textarea>" in text(r)
+    assert_reads_chinese(text(r))
+
+
+def test_delivery_refusal_names_the_methods_in_chinese(client, users):
+    app = _under_review(users)
+    run_steps(app.pk, {"社会事业局": users["shiye"]})
+    app = Application.objects.get(pk=app.pk)
+    r = _act_as(
+        client,
+        users["window"],
+        app,
+        action="deliver",
+        version=app.version,
+        method="pigeon",
+        note="寄往星华街1号",
+    )
+    html = text(r)
+    assert r.status_code == 400
+    assert field_error(html, "method") == "可选：窗口领取、邮寄送达、电子证照"
+    assert 'name="note" value="寄往星华街1号"' in html
+    assert_reads_chinese(html)
+    for raw in ("electronic", "window"):
+        assert raw not in field_error(html, "method")

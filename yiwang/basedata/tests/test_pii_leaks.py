@@ -37,21 +37,34 @@ def test_age_band():
     assert age_band(None) == ""
 
 
-def test_masked_roles_get_no_birth_date_in_the_api(world, person, client_for):
-    leader = client_for(world.users["leader"])
+@pytest.mark.parametrize("persona", ["leader", "grid_a", "admin"])
+def test_no_role_gets_the_birth_date_in_lists_or_details(world, person, client_for, persona):
+    """Masked roles and roles that may reveal alike: at most the age band (issue 11, item 1)."""
+    client = client_for(world.users[persona])
     for url in (f"{BASE}/people/", f"{BASE}/people/{person.pk}/"):
-        resp = leader.get(url)
+        resp = client.get(url)
         assert resp.status_code == 200
         body = resp.json()
         row = body["results"][0] if "results" in body else body
-        assert row["birth_date"] is None
+        assert "birth_date" not in row
         assert row["age_band"].endswith("岁")
         text = _all_text(resp)
         # neither the ISO date nor the 8 hidden digits appear anywhere in the answer
         assert "1974-07-07" not in text and BIRTH not in text
-    # roles that may see personal data (and reveal it, audited) still get the date
-    grid = client_for(world.users["grid_a"]).get(f"{BASE}/people/{person.pk}/").json()
-    assert grid["birth_date"] == "1974-07-07"
+
+
+def test_the_birth_date_comes_only_through_the_audited_reveal(world, person, client_for):
+    url = f"{BASE}/people/{person.pk}/reveal/"
+    body = {"field": "birth_date", "purpose": "核对年龄"}
+    grid = client_for(world.users["grid_a"]).post(url, body, format="json")
+    assert grid.status_code == 200, grid.content
+    assert grid.json() == {"field": "birth_date", "value": "1974-07-07"}
+    assert grid["Cache-Control"] == "no-store"
+    event = AuditEvent.objects.get(action="basedata.person.reveal")
+    assert event.after == {"field": "birth_date"} and event.note == "核对年龄"
+    leader = client_for(world.users["leader"]).post(url, body, format="json")
+    assert leader.status_code == 403  # a masked role may not reveal
+    assert AuditEvent.objects.filter(action="basedata.person.reveal").count() == 1
 
 
 def test_masked_export_has_an_age_band_not_the_birth_date(world, person, client_for):

@@ -2,11 +2,13 @@
 
 - broadcast.py   工作布置: task_create, task_assignment_confirm, task_assignment_report
 - incidents.py   应急处置: incident_raise, incident_ack, incident_close, incident_escalation_sweep
-- assessment.py  考核: assessment_scheme_set; the monthly and weekly notices of the worker
+- assessment.py  考核: assessment_scheme_set, assessment_month_store (存档); the worker's
+                 monthly and weekly jobs
 """
 
 from yiwang.command.services.assessment import (
     assessment_compute_month,
+    assessment_month_store,
     assessment_scheme_set,
     weekly_report_notify,
 )
@@ -25,6 +27,7 @@ from yiwang.command.services.incidents import (
 
 __all__ = [
     "assessment_compute_month",
+    "assessment_month_store",
     "assessment_scheme_set",
     "incident_ack",
     "incident_apply_plan",

@@ -27,3 +27,32 @@ def orders(world, report):
     b1 = report(lon=IN_B[0], lat=IN_B[1], actor=world.users["grid_b"])
     WorkOrder.objects.filter(pk=a1.pk).update(deadline=timezone.now() - dt.timedelta(hours=1))
     return {"a1": a1, "a2": a2, "a3": a3, "b1": b1}
+
+
+@pytest.fixture
+def evaluated(world):
+    """Ten firms with last year's figures (economy's test street) and an evaluation run."""
+    from decimal import Decimal
+
+    from yiwang.economy import services as economy
+    from yiwang.economy.tests.conftest import add_firm
+
+    year = dt.date.today().year - 1
+    firms = [
+        add_firm(
+            i,
+            grid=world.regions["A" if i % 2 else "B"],
+            year=year,
+            revenue=Decimal(1000 * i),
+            tax=Decimal(50 * i),
+            energy=Decimal(10 * i),
+            land_mu=Decimal(10),
+            employees=20 * i,
+        )
+        for i in range(1, 11)
+    ]
+    entity = firms[0].entity
+    entity.lon = entity.lat = None  # a firm without a point is counted, not drawn
+    entity.save(update_fields=["lon", "lat"])
+    run = economy.evaluation_run(actor=world.users["leader"], year=year)
+    return run, firms

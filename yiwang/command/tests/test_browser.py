@@ -200,3 +200,56 @@ def test_grid_worker_raises_an_emergency_from_the_phone(world, page):
     page.click("#raise")
     expect(page.locator("#chain li.current")).to_contain_text("网格员")
     expect(page.locator("#incident-status")).to_have_text("报警中（待确认）")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1440, 900)], ids=["screen", "laptop"])
+def test_screen_switches_to_the_colour_and_firm_layers(
+    street, evaluated, _browser, live_server, size
+):
+    """四色网格 of this month with the facts in a grid's popup, then the 亩均效益 classes as
+    points with their legend; back to open orders hides the legend."""
+    from playwright.sync_api import expect
+
+    from yiwang.command.tests.test_layers import store_colours
+
+    store_colours(street, timezone.localdate().replace(day=1))
+    run, _ = evaluated
+    pg = sized_page(_browser, live_server, *size)
+    try:
+        browser_login(pg, "leader")
+        pg.goto(pg.base_url + "/command/")
+        expect(pg.locator("#screen")).to_have_attribute("data-layer", "open")
+        pg.click(".modes button[data-mode=colour]")
+        expect(pg.locator("#screen")).to_have_attribute("data-layer", "colour")
+        legend = pg.locator("#legend")
+        expect(legend).to_contain_text("四色网格")
+        expect(legend).to_contain_text("红 1")
+        expect(legend).to_contain_text("绿 1")
+        expect(legend).to_contain_text("未评定 2")
+        expect(pg.locator("#f-month")).to_be_visible()
+        red = pg.locator("path.leaflet-interactive[fill='#e53935']")
+        expect(red).to_have_count(1)
+        expect(pg.locator("#drill-list button", has_text="重点关注")).to_have_count(1)
+        red.click()
+        popup = pg.locator(".colour-popup")
+        expect(popup).to_contain_text("重点关注")
+        expect(popup).to_contain_text("超期工单占比")
+        expect(popup).to_contain_text("35.0%")
+        pg.wait_for_timeout(300)  # Leaflet fades the popup in: shoot it settled
+        shot(pg, f"command-layer-colour-{size[0]}x{size[1]}.png")
+
+        pg.click(".modes button[data-mode=firms]")
+        expect(pg.locator("#screen")).to_have_attribute("data-layer", "firms")
+        expect(legend).to_contain_text(f"亩均效益 {run.year} 年")
+        for klass, n in run.counts.items():
+            expect(legend).to_contain_text(f"{klass} 类 {n}")
+        expect(pg.locator("path.firm")).to_have_count(9)  # ten rated, one without a point
+        expect(pg.locator("#f-month")).to_be_hidden()
+        shot(pg, f"command-layer-firms-{size[0]}x{size[1]}.png")
+
+        pg.click(".modes button[data-mode=open]")
+        expect(pg.locator("#screen")).to_have_attribute("data-layer", "open")
+        expect(legend).to_be_hidden()
+        expect(pg.locator("path.firm")).to_have_count(0)
+    finally:
+        pg.context.close()

@@ -76,9 +76,15 @@ def assessment(request):
     kind = request.GET.get("kind") or "department"
     context = {"month": month, "kind": kind}
     try:
-        context["data"] = selectors.assessment_rows(user=request.user, month=month, kind=kind)
+        data = selectors.assessment_rows(user=request.user, month=month, kind=kind)
     except ServiceError as exc:
         context["error"] = exc.message
+    else:
+        from django.utils.dateparse import parse_datetime
+
+        context["data"] = data
+        context["stored_at"] = data["stored_at"] and parse_datetime(data["stored_at"])
+        context["is_past"] = selectors.parse_month(month)[1] < timezone.localdate()
     return render(request, "command/assessment.html", context)
 
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
     [
         ("grid_a", "/wo/grid/"),
         ("zhifa", "/wo/inbox/"),
-        ("dispatcher", "/wo/dispatch/"),
+        ("dispatcher", "/command/console/"),
     ],
 )
 def test_each_role_lands_on_its_work(world, client, persona, landing):
@@ -31,7 +31,7 @@ def test_a_resident_lands_on_big_tiles_to_report_follow_and_apply(world, client)
 def test_the_workbench_lists_every_page_of_the_roles(world, client):
     client.force_login(world.users["dispatcher"])
     page = client.get("/workbench/").content.decode()
-    assert 'href="/wo/dispatch/"' in page and "工作台" in page
+    assert 'href="/command/console/"' in page and "工作台" in page
 
 
 @override_settings(DEBUG=True)

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from yiwang.accounts.models import OrgUnit, Role
-from yiwang.testing import make_user
 from yiwang.core.validators import uscc_check_char
+from yiwang.testing import make_user
 
 
 def make_uscc(n: int) -> str:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.testing import browser_login
 from yiwang.economy import services as sv
 from yiwang.economy.models import EnterpriseRequest, EvaluationRun
+from yiwang.testing import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("YIWANG_SHOTS", "/tmp/yiwang-shots"))

@@ -2,9 +2,9 @@ import datetime as dt
 
 from django.test import Client
 
-from yiwang.testing import PASSWORD
 from yiwang.economy import services as sv
 from yiwang.economy.models import EnterpriseRequest, EvaluationRun, ServiceVisit
+from yiwang.testing import PASSWORD
 
 LAST_YEAR = dt.date.today().year - 1
 

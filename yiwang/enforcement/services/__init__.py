@@ -33,5 +33,23 @@ from yiwang.enforcement.services.matters import (  # noqa: F401
     matters_import,
     matters_to_xlsx,
 )
-from yiwang.enforcement.services.numbering import document_issue, document_void  # noqa: F401
+from yiwang.enforcement.services.numbering import (  # noqa: F401
+    document_issue,
+    document_reissue,
+    document_void,
+)
+from yiwang.enforcement.services.publication import (  # noqa: F401
+    inspection_results_publish,
+    publication_publish,
+    publication_sweep,
+    publication_withdraw,
+)
+from yiwang.enforcement.services.records import (  # noqa: F401
+    case_discuss,
+    case_preservation_decide,
+    case_preserve,
+    case_record_statement,
+    case_review_statement,
+    case_take_record,
+)
 from yiwang.enforcement.services.sweep import case_deadline_sweep  # noqa: F401

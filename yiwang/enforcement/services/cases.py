@@ -679,7 +679,21 @@ def case_legal_review(*, actor, case, version, opinion: str) -> Case:
     return case
 
 
+def major_case(case: Case, kind: str, amount: Decimal) -> bool:
+    """A major case needing 集体讨论 (Art. 57 ¶2): the matter's penalties call for a hearing
+    (责令停产停业、吊销 …), the case was heard, or the fine reaches 较大数额 (Art. 63)."""
+    if case.matter.hearing or case.heard_at is not None:
+        return True
+    return kind == Case.PenaltyKind.FINE and amount >= hearing_threshold(case.party_kind)
+
+
 def _check_decide_allowed(case: Case, now, waived: bool) -> None:
+    if case.statements.filter(reviewed_at__isnull=True).exists():
+        raise Conflict(
+            "当事人的陈述申辩尚未复核，不得作出决定（行政处罚法第四十五条：行政机关必须充分听取"
+            "当事人的意见，对当事人提出的事实、理由和证据，应当进行复核）。",
+            code=E.STATEMENT_UNREVIEWED,
+        )
     if case.stage == S.NOTIFIED and review_required(case):
         raise Conflict("本案决定前须经法制审核（行政处罚法第五十八条）。", code=E.REVIEW_REQUIRED)
     if case.stage == S.NOTIFIED and case.hearing_offered and not waived:
@@ -700,12 +714,12 @@ def _check_decide_allowed(case: Case, now, waived: bool) -> None:
 
 
 @transaction.atomic
-def case_decide(
-    *, actor, case, version, outcome, penalty=None, collective_discussion="", waived=False
-) -> Case:
-    """决定 (Art. 57): 处罚, 不予处罚 or 移送司法机关, within 90 days of 立案 (Art. 60), never
-    heavier than the notified penalty (Art. 45), after 法制审核 where required (Art. 58), with
-    集体讨论 recorded for major cases (Art. 57(2))."""
+def case_decide(*, actor, case, version, outcome, penalty=None, reason="", waived=False) -> Case:
+    """决定 (Art. 57): 处罚, 不予处罚 (with its reason) or 移送司法机关 (with the 移送函),
+    within 90 days of 立案 (Art. 60), never heavier than the notified penalty nor before every
+    陈述申辩 was re-checked (Art. 45), after 法制审核 where required (Art. 58), after the
+    recorded 集体讨论 for a major case (Art. 57 ¶2). A penalty decision is then due for
+    publication (Art. 48)."""
     case = _lock(case, version)
     _require_procedure(case, Case.Procedure.ORDINARY, "作出处罚决定")
     _require_stage(case, [S.NOTIFIED, S.HEARD, S.REVIEWED], "作出处罚决定")
@@ -731,25 +745,20 @@ def case_decide(
                 code=E.PENALTY_OUT_OF_RANGE,
                 fields={"penalty.amount": [f"不超过告知的 {case.proposed_amount or 0} 元"]},
             )
-    major = case.heard_at is not None or (
-        kind == Case.PenaltyKind.FINE and amount >= hearing_threshold(case.party_kind)
-    )
-    discussion = text(collective_discussion, field="collective_discussion", label="集体讨论记录",
-                      required=False)  # fmt: skip
-    if major and outcome == Case.Outcome.PENALTY and not discussion:
-        raise ValidationFailed(
-            "情节复杂或者重大违法行为给予处罚，行政机关负责人应当集体讨论决定（行政处罚法第五十七条"
-            "第二款）：请记录集体讨论情况。",
-            code=E.COLLECTIVE_REQUIRED,
-            fields={"collective_discussion": ["必填"]},
-        )
+    if outcome == Case.Outcome.PENALTY and major_case(case, kind, amount):
+        if not case.discussions.exists():
+            raise Conflict(
+                "重大案件给予行政处罚，应当由行政机关负责人集体讨论决定（行政处罚法第五十七条"
+                "第二款）：请先记录集体讨论（参加人员、讨论记录和结论）。",
+                code=E.COLLECTIVE_REQUIRED,
+            )
+    reason = text(reason, field="reason", label="理由", required=outcome != Case.Outcome.PENALTY)
     from_stage = case.stage
-    case.outcome, case.penalty_kind = outcome, kind
+    case.outcome, case.penalty_kind, case.outcome_reason = outcome, kind, reason
     case.fine_amount = amount if kind == Case.PenaltyKind.FINE else None
-    case.collective_discussion = discussion
     case.rights_waived = bool(waived)
     case.decided_at, case.stage = now, S.DECIDED
-    _save(case, ["outcome", "penalty_kind", "fine_amount", "collective_discussion",
+    _save(case, ["outcome", "penalty_kind", "fine_amount", "outcome_reason",
                  "rights_waived", "decided_at", "stage"])  # fmt: skip
     _meet(case, "decide", now)
     kind_doc = DocumentKind.TRANSFER if outcome == Case.Outcome.TRANSFER else DocumentKind.DECISION
@@ -758,9 +767,13 @@ def case_decide(
         # Art. 61: served within 7 days if the party was absent (working days, Art. 85).
         _set_deadline(case, step="serve", label="送达决定书", article="行政处罚法第六十一条",
                       start=now, value=7, unit=TimeUnit.WORK_DAYS)  # fmt: skip
-    record(case, actor=actor, action="decide", from_stage=from_stage, at=now,
+    if outcome == Case.Outcome.PENALTY:
+        from yiwang.enforcement.services.publication import publication_due_for_decision
+
+        publication_due_for_decision(case, doc, now)
+    record(case, actor=actor, action="decide", from_stage=from_stage, at=now, note=reason,
            data={"outcome": outcome, "penalty": kind, "amount": amount, "number": doc.number,
-                 "collective": bool(discussion)})  # fmt: skip
+                 "collective": case.discussions.exists()})  # fmt: skip
     return case
 
 

@@ -319,6 +319,9 @@ def inspection_result_record(*, actor, plan, target_id, result, note="", open_ca
         )  # fmt: skip
     target.save(update_fields=["result", "result_note", "inspected_at", "case"])
     document_issue(actor=actor, case=None, target=target, kind=DocumentKind.INSPECTION_RESULT)
+    from yiwang.enforcement.services.publication import publication_due_for_result
+
+    publication_due_for_result(target, target.inspected_at)
     if not plan.targets.filter(result="").exists():
         InspectionPlan.objects.filter(pk=plan.pk).update(status=P.DONE)
     audit_record(actor=actor, action="enforcement.plan.result", target=target,

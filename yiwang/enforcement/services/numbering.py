@@ -31,8 +31,11 @@ def case_code(year: int) -> str:
     return f"ZF{year}{next_serial('案件编号', year):05d}"
 
 
-def document_issue(*, actor, case: Case | None, kind: str, target=None, at=None) -> Document:
-    """Issue one document of `kind` for a case (numbered if the kind has a 文号 prefix).
+def document_issue(
+    *, actor, case: Case | None, kind: str, target=None, at=None, ref: str = ""
+) -> Document:
+    """Issue one document of `kind` for a case (numbered if the kind has a 文号 prefix); `ref`
+    names the record it belongs to where a case has several (笔录, 先行登记保存).
     Asking a second number for the same document is refused: numbers are never duplicated."""
     if kind not in DocumentKind.values:
         raise ValidationFailed(
@@ -40,7 +43,7 @@ def document_issue(*, actor, case: Case | None, kind: str, target=None, at=None)
         )
     at = at or timezone.now()
     existing = Document.objects.filter(
-        case=case, inspection_target=target, kind=kind, voided_at__isnull=True
+        case=case, inspection_target=target, kind=kind, ref=ref, voided_at__isnull=True
     ).first()
     if existing is not None:
         label = DocumentKind(kind).label
@@ -50,7 +53,7 @@ def document_issue(*, actor, case: Case | None, kind: str, target=None, at=None)
             code=E.DOCUMENT_NUMBERED,
         )
     prefix = DOCUMENT_PREFIXES.get(kind, "")
-    doc = Document(case=case, inspection_target=target, kind=kind, issued_at=at)
+    doc = Document(case=case, inspection_target=target, kind=kind, issued_at=at, ref=ref)
     if prefix:
         year = timezone.localtime(at).year
         doc.prefix, doc.year = prefix, year
@@ -64,6 +67,20 @@ def document_issue(*, actor, case: Case | None, kind: str, target=None, at=None)
         after={"kind": kind, "number": doc.number, "case": case.pk if case else None},
     )
     return doc
+
+
+@transaction.atomic
+def document_reissue(*, actor, document: Document, reason: str) -> Document:
+    """作废 a numbered paper and issue it again under a new number (the voided number stays
+    recorded with its reason; numbers are never reused)."""
+    voided = document_void(actor=actor, document=document, reason=reason)
+    return document_issue(
+        actor=actor,
+        case=voided.case,
+        kind=voided.kind,
+        target=voided.inspection_target,
+        ref=voided.ref,
+    )
 
 
 @transaction.atomic
@@ -85,3 +102,15 @@ def document_void(*, actor, document: Document, reason: str) -> Document:
         after={"number": document.number, "reason": document.void_reason},
     )
     return document
+
+
+def paper_print_record(*, actor, case: Case, paper: str, documents: list[str]) -> None:
+    """Audit one rendering of a case's papers with the party's full personal data (an unmasked
+    view, 个人信息保护法 Art. 51): who, which case, which paper."""
+    audit_record(
+        actor=actor,
+        action="enforcement.paper.unmasked",
+        target=case,
+        after={"case": case.code, "paper": paper, "documents": documents},
+        note="打印含当事人完整身份证号的执法文书",
+    )

@@ -35,4 +35,6 @@ def case_deadline_sweep(*, now: dt.datetime | None = None) -> dict:
                    title=f"执法案件 {case.code} 督办：{row.label}超期", body=note,
                    link=f"/enforcement/cases/{case.pk}/")  # fmt: skip
             marked += 1
-    return {"overdue": marked}
+    from yiwang.enforcement.services.publication import publication_sweep
+
+    return {"overdue": marked, "late_publications": publication_sweep(now=now)}

@@ -167,7 +167,10 @@ def test_ordinary_case_dossier_and_kpis(enf, client_for):
     case = post(api, f"cases/{cid}/record_payment/", {"version": case["version"],
                                                       "amount": "3000"})  # fmt: skip
     case = post(api, f"cases/{cid}/close/", {"version": case["version"]})
-    assert case["stage"] == "closed" and case["actions"] == []
+    # Art. 48: the decision is still due for publication after closing; publishing ends it
+    assert case["stage"] == "closed" and case["actions"] == ["publish"]
+    case = post(api, f"cases/{cid}/publish/", {"version": case["version"]})
+    assert case["actions"] == []
     kinds = [d["kind"] for d in case["documents"]]
     assert kinds == ["filing", "notice", "decision", "service", "closing"]
     dossier = api.get(BASE + f"cases/{cid}/dossier.pdf")

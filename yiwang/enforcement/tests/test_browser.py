@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from yiwang.testing import browser_login
 from yiwang.enforcement.tests.conftest import PERSON_ID, work_order
+from yiwang.testing import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("YIWANG_SHOTS", "/tmp/yiwang-shots"))
@@ -122,6 +122,19 @@ def test_illegal_building_ordinary_case_with_hearing_to_closure(enf, page):
     )
     page.click("#do-add_evidence")
     expect(page.locator("#evidence")).to_contain_text("SHA-256")
+    # 询问笔录 on the case page: one officer alone is refused, what was typed stays
+    step(page, "take_record")
+    page.fill("#id_rec_place", "唯亭街道综合行政执法局询问室")
+    page.fill("#id_rec_content", "问：彩钢板房何时搭建？\n答：今年十月。")
+    page.uncheck("#rec-off-zhifa2")
+    page.click("#do-take_record")
+    expect(page.locator("#step-take_record .form-error")).to_contain_text("不得少于两人")
+    expect(page.locator("#id_rec_content")).to_have_value("问：彩钢板房何时搭建？\n答：今年十月。")
+    page.check("#rec-off-zhifa2")
+    page.click("#do-take_record")
+    expect(page.locator("#records")).to_contain_text("询问笔录")
+    expect(page.locator("#documents")).to_contain_text("询问笔录")
+    shot(page, "record")
     step(page, "end_investigation")
     page.click("#do-end_investigation")
     expect(page.locator("#stage")).to_have_text("调查终结")
@@ -148,11 +161,20 @@ def test_illegal_building_ordinary_case_with_hearing_to_closure(enf, page):
     expect(page.locator("#stage")).to_have_text("法制审核通过")
     switch_user(page, "zhifa")
     page.goto(page.base_url + f"/enforcement/cases/{case.pk}/")
+    step(page, "decide")
     page.fill("#id_decide_amount", "15000")
     page.click("#do-decide")  # a major case: 集体讨论 required (Art. 57)
     expect(page.locator("#step-decide .form-error")).to_contain_text("集体讨论")
+    expect(page.locator("#id_decide_amount")).to_have_value("15000")
+    step(page, "discuss")
+    page.fill("#id_ds_chair", "周局长")
+    page.fill("#id_ds_people", "周局长、陈副局长、吴副局长")
+    page.fill("#id_ds_record", "承办人汇报案情和听证、法制审核意见，参会人员逐一发表意见")
+    page.fill("#id_ds_conclusion", "同意罚款 15000 元并责令限期拆除")
+    page.click("#do-discuss")
+    expect(page.locator("#discussions")).to_contain_text("吴副局长")
+    step(page, "decide")
     page.fill("#id_decide_amount", "15000")
-    page.fill("#id_collective", "局务会集体讨论，同意罚款 15000 元并限期拆除")
     page.click("#do-decide")
     expect(page.locator("#stage")).to_have_text("已决定")
     expect(page.locator("#documents")).to_contain_text("唯综执罚决字〔")
@@ -162,6 +184,9 @@ def test_illegal_building_ordinary_case_with_hearing_to_closure(enf, page):
     expect(page.locator("#stage")).to_have_text("已执行")
     page.click("#do-close")
     expect(page.locator("#stage")).to_have_text("已结案")
+    expect(page.locator("#publication")).to_contain_text("待公开")
+    page.click("#do-publish")
+    expect(page.locator("#publication")).to_contain_text("已于")
     shot(page, "ordinary-closed")
     dossier = page.request.get(page.base_url + page.locator("#dossier").get_attribute("href"))
     assert dossier.status == 200 and dossier.body().startswith(b"%PDF")
@@ -195,6 +220,10 @@ def test_inspection_plan_drawn_and_result_recorded(enf, page):
     form_button = page.locator("#targets button").first
     form_button.click()
     expect(page.locator("#targets")).to_contain_text("未发现问题")
+    expect(page.locator("#targets")).to_contain_text("待公示")
+    page.click("#publish-results")
+    expect(page.locator("#targets")).to_contain_text("公示")
+    expect(page.locator("#publish-results")).to_have_count(0)
     page.context.clear_cookies()
     page.goto(page.base_url + "/public/inspections/")
     expect(page.locator("h1")).to_contain_text("双随机一公开")

@@ -122,11 +122,15 @@ def test_results_by_drawn_inspectors_and_a_case_from_a_failure(enf, firms, clien
     assert done.case.source == Case.Source.INSPECTION
     assert done.case.party_credit_code == target.entity.uscc
     assert done.case.legal_entity == target.entity
-    # public page without login lists the plan and its results
+    # public page without login lists the plan; the result shows once published (一公开)
     page = client_for().get("/public/inspections/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert p.name in text and target.entity.name in text and "发现问题" in text
+    assert p.name in text and target.entity.name in text and "待公示" in text
+    assert "未明码标价" not in text
+    assert svc.inspection_results_publish(actor=inspector, plan=p) == 1
+    text = client_for().get("/public/inspections/").content.decode()
+    assert "发现问题：未明码标价" in text
 
 
 def test_plan_api_names(enf, firms, client_for):

@@ -244,20 +244,22 @@ def test_ordinary_case_with_hearing_to_closure(enf):
             version=case.version,
             outcome="penalty",
             penalty={"kind": "fine", "amount": "25000"},
-            collective_discussion="x",
         )
     assert "第四十五条" in bad.value.message
-    with pytest.raises(ValidationFailed) as bad:  # heard: a major case, 集体讨论 needed
+    with pytest.raises(Conflict) as bad:  # heard: a major case, 集体讨论 needed (Art. 57 ¶2)
         svc.case_decide(actor=enf.zhifa, case=case, version=case.version, outcome="penalty",
                         penalty={"kind": "fine", "amount": "15000"})  # fmt: skip
-    assert "集体讨论" in bad.value.message
+    assert "集体讨论" in bad.value.message and bad.value.code == "collective_required"
+    svc.case_discuss(actor=enf.zhifa, case=case, version=case.version, chair="周局长",
+                     participants="周局长、陈副局长、吴副局长", record_text="逐一发表意见",
+                     conclusion="同意罚款15000元")  # fmt: skip
+    case.refresh_from_db()
     case = svc.case_decide(
         actor=enf.zhifa,
         case=case,
         version=case.version,
         outcome="penalty",
         penalty={"kind": "fine", "amount": "15000"},
-        collective_discussion="2026年局务会集体讨论，同意罚款15000元",
     )
     serve = case.deadlines.get(step="serve")
     assert serve.unit == "work_days" and serve.value == 7  # Art. 61 + Art. 85
@@ -272,9 +274,9 @@ def test_ordinary_case_with_hearing_to_closure(enf):
     assert case.stage == S.CLOSED
     actions = list(case.events.values_list("action", flat=True))
     assert actions == ["open", "file", "add_evidence", "end_investigation", "notify",
-                       "request_hearing", "hold_hearing", "legal_review", "decide", "serve",
-                       "record_payment", "close"]  # fmt: skip
-    assert AuditEvent.objects.filter(action__startswith="enforcement.case.").count() == 12
+                       "request_hearing", "hold_hearing", "legal_review", "discuss", "decide",
+                       "serve", "record_payment", "close"]  # fmt: skip
+    assert AuditEvent.objects.filter(action__startswith="enforcement.case.").count() == 13
 
 
 def test_hearing_request_after_five_working_days_is_refused(enf):
@@ -369,8 +371,8 @@ def test_sweep_marks_overdue_once(enf):
     case = svc.case_file(actor=enf.zhifa, case=case, version=case.version,
                          officers=["zhifa", "zhifa2"])  # fmt: skip
     case.deadlines.filter(step="decide").update(due=timezone.now() - dt.timedelta(minutes=1))
-    assert svc.case_deadline_sweep() == {"overdue": 1}
-    assert svc.case_deadline_sweep() == {"overdue": 0}
+    assert svc.case_deadline_sweep() == {"overdue": 1, "late_publications": 0}
+    assert svc.case_deadline_sweep() == {"overdue": 0, "late_publications": 0}
     assert case.events.filter(action="supervise").count() == 1
 
 

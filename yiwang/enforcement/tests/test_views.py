@@ -8,10 +8,10 @@ import json
 
 from django.core.management import call_command
 
-from yiwang.testing import PASSWORD
 from yiwang.enforcement import services as svc
 from yiwang.enforcement.models import Case, Summons
 from yiwang.enforcement.tests.conftest import PERSON_ID
+from yiwang.testing import PASSWORD
 
 PARTY = {"kind": "person", "name": "王某", "id_number": PERSON_ID}
 
@@ -108,7 +108,7 @@ def test_referral_with_receipt(enf):
 def test_sweep_and_bench_commands(enf):
     out = io.StringIO()
     call_command("enforcement_sweep", stdout=out)
-    assert json.loads(out.getvalue()) == {"overdue": 0}
+    assert json.loads(out.getvalue()) == {"overdue": 0, "late_publications": 0}
     out = io.StringIO()
     call_command("bench_enforcement", "--cases", "2", "--in-place", stdout=out)
     result = json.loads(out.getvalue())

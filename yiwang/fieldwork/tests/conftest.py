@@ -38,10 +38,10 @@ def homes(world, rules):  # noqa: F811
     """Plan: two-month rounds, the first four months before this month (so this is round 3 at
     least); three households in grid A and one in grid C given to 专员 since round 1."""
     from yiwang.accounts.models import Role
-    from yiwang.testing import make_user
     from yiwang.fieldwork.models import VisitPlan
     from yiwang.fieldwork.rounds import add_months
     from yiwang.fieldwork.services import household_assign
+    from yiwang.testing import make_user
 
     today = timezone.localdate()
     plan = VisitPlan.objects.create(start_date=add_months(today.replace(day=1), -4))

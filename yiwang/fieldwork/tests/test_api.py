@@ -107,6 +107,7 @@ def test_coverage_endpoints(homes, world, client_for):
     res = leader.get("/api/v1/visits/coverage/")
     assert res.status_code == 200 and res.json()["total"] == 4
     assert leader.get("/api/v1/visits/coverage/?round=x").status_code == 400
+    assert leader.get("/api/v1/visits/coverage/?round=3746968015").status_code == 400
     code = world.regions["A"].code
     res = leader.get(f"/api/v1/patrols/coverage/?grid={code}")
     assert res.status_code == 200 and res.json()["cells"] == 100

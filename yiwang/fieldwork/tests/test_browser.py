@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from yiwang.approvals.tests.conftest import catalogue  # noqa: F401
 from yiwang.testing import browser_login
 from yiwang.workorders.tests.conftest import seed_categories
 
@@ -104,3 +105,38 @@ def test_patrol_with_a_report_survives_a_network_drop(field, page, world):
     assert patrol.status == "ended" and patrol.point_count >= 6
     assert patrol.reports.get().work_order.channel == "patrol"
     assert patrol.distance_m > 3
+
+
+def test_visit_need_opens_a_home_application(request, page):
+    """A need with a service chosen becomes a 上门办 application, linked from the visit."""
+    from yiwang.accounts.models import Membership, OrgUnit, Role
+    from yiwang.basedata.services import person_create
+    from yiwang.core.validators import id_check_digit
+    from yiwang.fieldwork.models import Visit
+
+    field = request.getfixturevalue("field")
+    request.getfixturevalue("catalogue")
+    community = OrgUnit.objects.get(kind="community", region_code=field.a1.grid.parent.code)
+    Membership.objects.create(user=field.specialist, org_unit=community, role=Role.PARTY_SPECIALIST)
+    first17 = "32058219400101123"
+    person_create(actor=None, name="王爷爷", id_number=first17 + id_check_digit(first17),
+                  grid=field.a1.grid.code, household=field.a1, relation="head",
+                  address="测试路A-1号", phone="13912345678")  # fmt: skip
+    locate_at(page, 120.0051, 31.0050)
+    browser_login(page, "zhuanyuan")
+    page.goto(page.base_url + f"/fw/visits/new/{field.a1.pk}/")
+    page.wait_for_selector("#gps-status[data-located='1']")
+    page.fill("input[name=need_0]", "老人满80周岁，想申请尊老金")
+    page.select_option("select[name=need_0_service]", "320576052-05-0404")
+    shoot(page, "fieldwork-visit-home-form")
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-result")
+    link = page.locator("#visit-needs a.home-application")
+    assert "上门办" in link.inner_text()
+    shoot(page, "fieldwork-visit-home-done")
+    app = Visit.objects.get().needs.get().application
+    assert (
+        app.channel == "home" and app.applicant_name == "王爷爷" and app.number in link.inner_text()
+    )
+    link.click()
+    page.wait_for_url(f"**/approvals/applications/{app.pk}/")

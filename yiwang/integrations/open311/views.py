@@ -47,11 +47,18 @@ def open311_endpoint(*methods: str):
 
 
 def _describe(error: ServiceError) -> str:
+    """The GeoReport error `description`: the Chinese message, the fields whose messages add
+    something, and the platform's machine code when it is a specific one (GeoReport's own
+    `code` is the HTTP status), e.g. "该位置不在…范围内… [outside_street]"."""
     details = "; ".join(
         f"{name}: {'，'.join(str(m) for m in messages)}"
         for name, messages in (error.fields or {}).items()
+        if [str(m) for m in messages] != [error.message]
     )
-    return f"{error.message} ({details})" if details else error.message
+    text = f"{error.message} ({details})" if details else error.message
+    if error.code != type(error).code:
+        text += f" [{error.code}]"
+    return text
 
 
 def _check_jurisdiction(request) -> None:

@@ -182,10 +182,22 @@ def test_post_xml_answer(client, o311):
     assert "已受理" in request.findtext("service_notice")
 
 
-def test_post_outside_every_grid_waits_in_triage(client, o311):
-    order = order_of(created_id(post(client, lat="30.5", long="121.5")))
-    assert order.status == "triage"
-    assert order.primary_department is None
+def test_post_outside_the_street_is_refused_like_any_interactive_report(client, o311):
+    from yiwang.workorders.models import WorkOrder
+
+    for fmt in ("json", "xml"):
+        response = post(client, fmt, lat="30.5", long="121.5")
+        assert response.status_code == 400
+        if fmt == "json":
+            [error] = response.json()
+            description = error["description"]
+        else:
+            description = xml(response).findtext("error/description")
+        assert "该位置不在测试街道范围内" in description and "12345" in description
+        assert description.endswith("[outside_street]")
+        assert description.count("该位置不在") == 1  # the message once, not once per field
+    assert WorkOrder.objects.count() == 0
+    assert Open311Submission.objects.count() == 0
 
 
 def test_post_with_only_an_address(client, o311):
@@ -551,8 +563,8 @@ def test_anonymous_readers_see_only_open311_orders(client, o311):
 
 def test_an_api_key_widens_reads_to_its_service_accounts_scope(client, o311):
     from yiwang.accounts.models import Membership, Role
-    from yiwang.testing import make_user
     from yiwang.integrations.services import open311_api_key_issue
+    from yiwang.testing import make_user
 
     mine = created_id(post(client))
     resident = make_resident_order(o311.world).code

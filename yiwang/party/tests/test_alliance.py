@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from yiwang.party.alliance import (
+from yiwang.party.models import ServiceProject, Wish
+from yiwang.party.services.alliance import (
     alliance_unit_register,
     project_create,
     project_progress,
@@ -13,7 +14,6 @@ from yiwang.party.alliance import (
     wish_fulfil,
     wish_post,
 )
-from yiwang.party.models import ServiceProject, Wish
 
 pytestmark = pytest.mark.django_db
 

@@ -88,8 +88,8 @@ def test_colour_api_is_scoped(world, colour_rules, client_for):
 
 
 def test_admin_edits_rules_and_refuses_bad_conditions(world, client):
-    from yiwang.testing import PASSWORD
     from yiwang.party.models import ColourRule
+    from yiwang.testing import PASSWORD
 
     assert client.login(username="admin", password=PASSWORD)
     form = {"colour": "red", "label": "重点关注", "priority": 1, "is_active": "on",

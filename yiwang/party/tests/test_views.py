@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.testing import PASSWORD
 from yiwang.party.models import Ballot, Topic
+from yiwang.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

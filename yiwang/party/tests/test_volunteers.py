@@ -9,9 +9,8 @@ import pytest
 from django.utils import timezone
 
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from yiwang.testing import PASSWORD
 from yiwang.party.models import Activity
-from yiwang.party.volunteers import (
+from yiwang.party.services.volunteers import (
     activity_create,
     activity_signup,
     signup_check_in,
@@ -19,6 +18,7 @@ from yiwang.party.volunteers import (
     volunteer_record,
     volunteer_register,
 )
+from yiwang.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

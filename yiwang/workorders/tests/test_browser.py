@@ -114,7 +114,7 @@ def test_garage_story_through_the_pages(story, page, desk_page):
 
     # 3. 集成指挥中心 (dispatcher): the 待核查 queue → verify → archived.
     switch_user(desk_page, "dispatcher")
-    desk_page.goto(desk_page.base_url + "/wo/dispatch/?tab=verify")
+    desk_page.goto(desk_page.base_url + "/command/console/?tab=verify")
     row = desk_page.locator(f"#board-orders li[data-order='{order.code}']")
     row.locator("a:has-text('查看处置结果并核查')").click()
     expect(desk_page.locator("#order-result #evidence-photos img")).to_have_count(1)
@@ -122,7 +122,7 @@ def test_garage_story_through_the_pages(story, page, desk_page):
     desk_page.click("#action-verify button[type=submit]")
     expect(desk_page.locator(".messages")).to_contain_text("核查结案成功")
     expect(desk_page.locator("#order-status")).to_have_text("已结案")
-    desk_page.goto(desk_page.base_url + "/wo/dispatch/?tab=verify")
+    desk_page.goto(desk_page.base_url + "/command/console/?tab=verify")
     expect(desk_page.locator(f"#board-orders li[data-order='{order.code}']")).to_have_count(0)
 
     # 4. The resident (the reporter) rates it from the phone: 我的工单 → 待评价 → 满意.

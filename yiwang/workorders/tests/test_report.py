@@ -177,27 +177,29 @@ def test_i_too_counts_as_a_supporter_not_an_order(world, garbage, login):
     # The resident now sees it among their orders.
     assert garbage.code in text(client.get(reverse("workorders:mine")))
     # Twice: refused, nothing more stored.
-    response = client.post(url, {}, follow=True)
+    here = {"lon": IN_A[0], "lat": IN_A[1]}
+    response = client.post(url, here, follow=True)
     assert "已对该工单点过" in text(response)
     assert WorkOrderSupporter.objects.count() == 1
     # The reporter cannot support their own order; a finished or unknown order is "not found".
     client = login(world.users["resident2"])
-    assert "自己上报" in text(client.post(url, {}, follow=True))
-    missing = client.post(reverse("workorders:report-support", args=[999999]), {}, follow=True)
-    assert "不存在或已办结" in text(missing)
+    assert "自己上报" in text(client.post(url, here, follow=True))
+    missing = client.post(reverse("workorders:report-support", args=[999999]), here, follow=True)
+    assert "附近没有这张工单" in text(missing)
     assert WorkOrderSupporter.objects.count() == 1
 
 
 def test_i_too_through_the_api_and_the_count_on_the_order_page(world, garbage, client_for, login):
     api = client_for(world.users["resident"])
     url = f"/api/v1/workorders/{garbage.pk}/support/"
-    response = api.post(url, {"description": "我家楼下也满了"}, format="json")
+    here = {"lon": IN_A[0] + 0.0005, "lat": IN_A[1]}
+    response = api.post(url, {"description": "我家楼下也满了", **here}, format="json")
     assert response.status_code == 201, response.content
     assert response.json() == {"id": garbage.pk, "code": garbage.code, "supporters": 1}
-    again = api.post(url, {}, format="json")
+    again = api.post(url, here, format="json")
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_supported"
     assert api.post(url, [1], format="json").status_code == 400  # not an object
-    gone = api.post("/api/v1/workorders/99999999/support/", {}, format="json")
+    gone = api.post("/api/v1/workorders/99999999/support/", here, format="json")
     assert gone.status_code == 404
     assert WorkOrderSupporter.objects.count() == 1
     page = text(

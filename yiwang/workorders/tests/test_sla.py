@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from yiwang.workorders import services as sv
 from yiwang.workorders.models import WorkOrder, WorkOrderEvent
+from yiwang.workorders.services import sla
 from yiwang.workorders.tests.conftest import IN_A, MONDAY, TZ
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +112,7 @@ def test_sweep_compare_and_set_loses_to_a_concurrent_change(world, rules, monkey
         WorkOrder.objects.filter(pk=pk).update(status=S.COMPLETED)  # someone else's write
         return original(pk, status, old, new, now)
 
-    monkeypatch.setattr(sv, "_sweep_mark", racing)
+    monkeypatch.setattr(sla, "_sweep_mark", racing)
     assert sv.work_order_sla_sweep(now=at(10, 9)) == {"red": 0, "yellow": 0, "skipped": 1}
     assert not WorkOrderEvent.objects.filter(order=order, action="sla_overdue").exists()
 

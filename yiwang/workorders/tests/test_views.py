@@ -239,7 +239,6 @@ def test_grid_page_tabs(world, rules, report, login):
     [
         ("workorders:grid", "grid_a", "resident"),
         ("workorders:inbox", "zhifa", "grid_a"),
-        ("workorders:dispatch", "dispatcher", "zhifa"),
     ],
 )
 def test_role_pages_are_forbidden_to_others(world, login, url, allowed, refused):
@@ -266,81 +265,7 @@ def test_inbox_shows_sla_colours_and_assist_tasks(world, rules, report, login):
     assert login(world.users["grid_b"]).get(reverse("workorders:inbox")).status_code == 403
 
 
-def test_dispatch_board_triage_and_quick_dispatch(world, rules, login):
-    order = sv.work_order_create(
-        actor=world.users["resident"], description="不知道是什么问题", address="某小区"
-    )
-    assert order.status == S.TRIAGE
-    client = login(world.users["dispatcher"])
-    board = text(client.get(reverse("workorders:dispatch")))
-    assert order.code in board and "待分拣原因" in board and 'name="dispatch-category"' in board
-    response = client.post(
-        action_url(order, "dispatch"),
-        {
-            "dispatch-version": order.version,
-            "dispatch-category": "90001",
-            "dispatch-department": str(world.department.pk),
-            "next": "/wo/dispatch/?tab=triage",
-        },
-    )
-    assert response.status_code == 302 and response["Location"] == "/wo/dispatch/?tab=triage"
-    order = fresh(order)
-    assert order.status == S.DISPATCHED and order.primary_department == world.department
-    page = text(client.get(response["Location"]))
-    assert "已派遣至综合行政执法局" in page and order.code not in page.split("board-orders")[1]
-
-
-def test_dispatch_without_rule_shows_service_error_on_board(world, rules, login):
-    order = sv.work_order_create(actor=world.users["resident"], description="问题", address="某处")
-    client = login(world.users["dispatcher"])
-    response = client.post(
-        action_url(order, "dispatch"),
-        {"dispatch-version": order.version, "dispatch-category": "06002", "next": "/wo/dispatch/"},
-        follow=True,
-    )
-    assert "请指定主办部门和处置时限" in text(response)
-    assert fresh(order).status == S.TRIAGE
-
-
-def test_board_tabs_overdue_verify_extension(world, rules, report, login):
-    order = report()
-    client = login(world.users["dispatcher"])
-    late = report(description="超期的")
-    WorkOrder.objects.filter(pk=late.pk).update(
-        deadline=late.reported_at.replace(year=2020), yellow_at=late.reported_at.replace(year=2020)
-    )
-    overdue = text(client.get(reverse("workorders:dispatch"), {"tab": "overdue"}))
-    assert late.code in overdue and order.code not in overdue.split("board-orders")[1]
-    zhifa = world.users["zhifa"]
-    order = sv.work_order_accept(actor=zhifa, order=order, version=order.version)
-    order = sv.work_order_extend_request(
-        actor=zhifa,
-        order=order,
-        version=order.version,
-        value=2,
-        unit="work_days",
-        reason="需要调查",
-    )
-    ext = text(client.get(reverse("workorders:dispatch"), {"tab": "extension"}))
-    assert order.code in ext and "需要调查" in ext
-    response = client.post(
-        action_url(order, "extend_decide"),
-        {"extend_decide-version": fresh(order).version, "extend_decide-approve": "1",
-         "next": "/wo/dispatch/?tab=extension"},
-    )  # fmt: skip
-    assert response.status_code == 302
-    assert ExtensionRequest.objects.get().status == ExtensionRequest.Status.APPROVED
-    order = sv.work_order_complete(
-        actor=zhifa,
-        order=order,
-        version=fresh(order).version,
-        note="好了",
-        no_photo_reason="现场不便拍照",
-    )
-    verify = text(client.get(reverse("workorders:dispatch"), {"tab": "verify"}))
-    # 核查 happens on the order's page with its evidence in view, not from the list.
-    assert order.code in verify and "查看处置结果并核查" in verify
-    assert "未上传处置照片，原因：现场不便拍照" in verify
+# The dispatch board's tests moved with it to yiwang/command/tests/test_console.py.
 
 
 # --- the detail page and its actions ----------------------------------------------------------
@@ -588,7 +513,12 @@ def test_home_links_each_role_to_its_page(world, login):
     assert "/wo/grid/" in text(login(world.users["grid_a"]).get("/workbench/"))
     assert "/wo/inbox/" in text(login(world.users["zhifa"]).get("/workbench/"))
     desk = text(login(world.users["dispatcher"]).get("/workbench/"))
-    assert "/wo/dispatch/" in desk and "/wo/inbox/" not in desk
+    assert "/command/console/" in desk and "/wo/inbox/" not in desk
+
+
+def test_the_old_dispatch_board_address_redirects_to_the_console(world, login):
+    response = login(world.users["dispatcher"]).get("/wo/dispatch/?tab=verify")
+    assert response.status_code == 301 and response["Location"] == "/command/console/?tab=verify"
 
 
 def test_detail_query_count_is_bounded(world, rules, report, login, django_assert_max_num_queries):
@@ -605,7 +535,6 @@ def test_detail_query_count_is_bounded(world, rules, report, login, django_asser
         ("shiye", "/wo/inbox/"),
         ("grid_a", "/wo/grid/"),
         ("grid_a", "/wo/mine/"),
-        ("dispatcher", "/wo/dispatch/?tab=overdue"),
     ],
 )
 def test_list_pages_do_not_query_per_order(

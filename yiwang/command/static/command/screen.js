@@ -1,6 +1,8 @@
 /* The command-center screen (大屏): figures from /api/v1/command/overview/, the map from
  * /api/v1/command/map/ (our own polygons; base tiles only when data-tiles is set), charts in
  * ECharts. Drilling street → community → grid → order also narrows the figures to that region.
+ * Layers: open orders, overdue share, hotspots, the month's 四色网格 (party's stored colours with
+ * their facts) and the 亩均效益 class of each firm (economy's latest evaluation), with a legend.
  * Everything refreshes every 30 seconds without reloading the page. */
 (function () {
   "use strict";
@@ -26,6 +28,7 @@
   function region() { var c = state.crumbs; return c.length ? c[c.length - 1].code : ""; }
 
   function shade(p, max) {
+    if (state.mode === "firms") return "#1b3b63";
     var v = state.mode === "open" ? (max ? p.open / max : 0)
       : state.mode === "hotspots" ? Math.min(1, (p.hotspots || 0) / 2) : (p.overdue_share || 0);
     // from calm blue to alarm red
@@ -118,9 +121,75 @@
     b.addEventListener("click", function () {
       state.mode = b.getAttribute("data-mode");
       document.querySelectorAll(".modes button").forEach(function (x) { x.classList.toggle("on", x === b); });
+      $("f-month").hidden = state.mode !== "colour";
+      map.closePopup();
       loadMap();
     });
   });
+  $("f-month").addEventListener("change", function () { if (state.mode === "colour") loadMap(); });
+
+  // --- thematic layers: 四色网格 (party's stored monthly colours) and 亩均效益 classes --------
+  var COLOUR = { red: "#e53935", yellow: "#fdd835", blue: "#1e88e5", green: "#43a047" };
+  var COLOUR_NAME = { red: "红", yellow: "黄", blue: "蓝", green: "绿" };
+  var CLASS = { A: "#2e7d32", B: "#1e88e5", C: "#fb8c00", D: "#e53935", T: "#9e9e9e" };
+  var SHARES = { visit_coverage: 1, overdue_share: 1, satisfaction: 1 };
+
+  function factText(f) {
+    if (f.value == null) return "—";
+    return SHARES[f.key] ? pct(f.value) : String(f.value);
+  }
+
+  function legend(html) { var el = $("legend"); el.innerHTML = html; el.hidden = !html; }
+
+  function drawColours(data) {
+    if (state.layer) map.removeLayer(state.layer);
+    var list = $("drill-list");
+    list.innerHTML = "";
+    var group = L.featureGroup();
+    data.features.forEach(function (f) {
+      var p = f.properties;
+      var li = document.createElement("li");
+      li.innerHTML = '<button type="button" class="drill" data-code="' + esc(p.code) + '"><i class="swatch" style="background:' +
+        (COLOUR[p.colour] || "transparent") + '"></i>' + esc(p.name) + (p.label ? " · " + esc(p.label) : " · 未评定") + "</button>";
+      li.firstChild.addEventListener("click", function () { if (p.code !== region()) drill(p.code, p.name, f.geometry); });
+      list.appendChild(li);
+      if (!f.geometry) return;
+      var facts = p.facts.map(function (x) { return "<tr><th>" + esc(x.label) + "</th><td>" + esc(factText(x)) + "</td></tr>"; }).join("");
+      L.geoJSON(f.geometry, {
+        style: { color: "#0b1a2e", weight: 1, fillColor: COLOUR[p.colour] || "#37474f", fillOpacity: p.colour ? 0.7 : 0.25 }
+      }).bindTooltip(esc(p.name), { sticky: true, className: "region-label" })
+        .bindPopup('<div class="colour-popup" data-grid="' + esc(p.code) + '"><b>' + esc(p.name) + "</b> " +
+          (p.colour ? '<span class="chip" style="background:' + COLOUR[p.colour] + '">' + COLOUR_NAME[p.colour] + "</span> " + esc(p.label) : "本月未评定") +
+          "<br><small>" + esc(data.month) + "</small>" + (facts ? '<table class="facts">' + facts + "</table>" : "") + "</div>")
+        .addTo(group);
+    });
+    group.addTo(map);
+    state.layer = group;
+    var c = data.counts;
+    legend("<b>四色网格 " + esc(data.month) + "</b>" + ["red", "yellow", "blue", "green"].map(function (k) {
+      return '<span><i class="swatch" style="background:' + COLOUR[k] + '"></i>' + COLOUR_NAME[k] + " " + (c[k] || 0) + "</span>";
+    }).join("") + (data.uncoloured ? '<span><i class="swatch" style="background:#37474f"></i>未评定 ' + data.uncoloured + "</span>" : ""));
+    var key = region() + ":colour";
+    if (state.fitted !== key && group.getLayers().length) {
+      try { map.fitBounds(group.getBounds(), { padding: [12, 12], maxZoom: 17 }); } catch (e) { /* no bounds */ }
+      state.fitted = key;
+    }
+  }
+
+  function drawFirms(data) {
+    data.features.forEach(function (f) {
+      var p = f.properties, c = f.geometry.coordinates;
+      L.circleMarker([c[1], c[0]], { radius: 6, weight: 1.5, color: "#fff", fillColor: CLASS[p["class"]] || "#9e9e9e", fillOpacity: 0.95,
+        className: "firm firm-" + p["class"] })
+        .bindPopup('<div class="firm-popup"><a href="' + esc(p.link) + '">' + esc(p.name) + "</a><br>" + esc(data.year) + " 年亩均效益 <b>" +
+          esc(p["class"]) + " 类</b>" + (p.score != null ? " · 得分 " + p.score.toFixed(1) : "") + (p.rank ? " · 第 " + p.rank + " 名" : "") + "</div>")
+        .addTo(state.layer);
+    });
+    var n = data.counts;
+    legend(data.year == null ? "<b>亩均效益</b><span>尚无评价结果</span>" : "<b>亩均效益 " + esc(data.year) + " 年</b>" + ["A", "B", "C", "D", "T"].map(function (k) {
+      return '<span><i class="dot" style="background:' + CLASS[k] + '"></i>' + k + " 类 " + (n[k] || 0) + "</span>";
+    }).join("") + (data.without_point ? "<span class=\"muted\">无坐标 " + data.without_point + "</span>" : ""));
+  }
 
   // --- figures -------------------------------------------------------------------------------
   var KPIS = [
@@ -130,7 +199,7 @@
     ["satisfaction_rate", "满意率", pct], ["patrol_share", "巡查发现占比", pct],
     ["approvals_completion_rate", "审批办结率", pct],
     ["approvals_avg_workdays", "审批平均用时（工作日）", function (v) { return v == null ? "—" : v.toFixed(1); }],
-    ["enforcement_on_time_rate", "执法按期率", function (v) { return v == null ? "待上线" : pct(v); }]
+    ["enforcement_on_time_rate", "执法按期率", pct]
   ];
 
   function fillCounts(d) {
@@ -233,8 +302,23 @@
   }
 
   function loadMap() {
+    var where = encodeURIComponent(region());
+    if (state.mode === "colour") {
+      var month = $("f-month").value;
+      return getJSON(API + "layers/colours/?region=" + where + (month ? "&month=" + month : "")).then(function (d) {
+        if (!$("f-month").value) $("f-month").value = d.month;
+        drawColours(d);
+        root.setAttribute("data-layer", "colour");
+      });
+    }
     var hot = state.mode === "hotspots" ? "&hotspots=1" : "";
-    return getJSON(API + "map/?parent=" + encodeURIComponent(region()) + hot).then(drawLayer);
+    var base = getJSON(API + "map/?parent=" + where + hot);
+    if (state.mode !== "firms") {
+      return base.then(function (d) { drawLayer(d); legend(""); root.setAttribute("data-layer", state.mode); });
+    }
+    return Promise.all([base, getJSON(API + "layers/firms/?region=" + where)]).then(function (r) {
+      drawLayer(r[0]); drawFirms(r[1]); root.setAttribute("data-layer", "firms");
+    });
   }
 
   function refresh() {

@@ -17,7 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 STEPS = ["open", "file", "add_evidence", "end_investigation", "notify", "request_hearing",
-         "hold_hearing", "legal_review", "decide", "serve", "record_payment", "close"]  # fmt: skip
+         "hold_hearing", "legal_review", "discuss", "decide", "serve", "record_payment",
+         "close"]  # fmt: skip
 
 
 def _world():
@@ -115,6 +116,15 @@ def _one_case(i: int, u: dict, timings: dict) -> None:
         "legal_review",
         lambda: svc.case_legal_review(actor=u["fazhi"], case=c, version=c.version, opinion="同意"),
     )
+    timed(
+        "discuss",
+        lambda: svc.case_discuss(
+            actor=z, case=c, version=c.version, chair="局长",
+            participants=["局长", "副局长", "法制科长"], record_text="讨论记录",
+            conclusion="同意",
+        ),
+    )  # fmt: skip
+    c = Case.objects.get(pk=c.pk)
     c = timed(
         "decide",
         lambda: svc.case_decide(
@@ -123,7 +133,6 @@ def _one_case(i: int, u: dict, timings: dict) -> None:
             version=c.version,
             outcome="penalty",
             penalty={"kind": "fine", "amount": "15000"},
-            collective_discussion="集体讨论同意",
         ),
     )
     c = timed("serve", lambda: svc.case_serve(actor=z, case=c, version=c.version))

@@ -1,11 +1,11 @@
-"""智能分拣 on the dispatcher's board in headless Chromium: the triage queue shows the machine's
-suggestions with their probabilities, one click on 采纳 dispatches the order with that category,
-and a flagged 疑似重复 is merged into its master with one click.
+"""智能分拣 on the dispatcher's console (/command/console/) in headless Chromium: the triage
+queue shows the machine's suggestions with their probabilities, one click on 采纳 dispatches the
+order with that category, and a flagged 疑似重复 is merged into its master with one click.
 
 The classifier hook (`yiwang.workorders.intake.suggest_category`, the optional outside model) is
 replaced by a fixed unsure answer, so no trained model is needed.
 
-Run: `.venv/bin/python -m pytest yiwang/workorders/tests/test_browser_triage.py -m browser`.
+Run: `.venv/bin/pytest yiwang/command/tests/test_console_browser_triage.py -m browser`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_dispatcher_accepts_a_suggestion_and_merges_a_duplicate(world, request, 
     assert {o.status for o in (garbage, master, twin)} == {"triage"}
 
     browser_login(desk_page, "dispatcher")
-    desk_page.goto(desk_page.base_url + "/wo/dispatch/?tab=triage")
+    desk_page.goto(desk_page.base_url + "/command/console/?tab=triage")
     expect(desk_page.locator("#hotspots")).to_contain_text("热点预警")
 
     # 1. The suggestion and its probability; one click on 采纳 dispatches with that category.

@@ -1,5 +1,7 @@
-"""志愿服务 services: registration, activities, sign-up, check-in and hours confirmed by the
-organiser. 民政部令第67号《志愿服务记录与证明出具办法（试行）》: records are kept by whoever
+"""志愿服务 services: registration, teams (志愿服务队) and their members, activities, sign-up,
+check-in, hours confirmed by the organiser, and the numbered record certificate.
+
+民政部令第67号《志愿服务记录与证明出具办法（试行）》: records are kept by whoever
 organised the service (谁记录谁证明), truthfully and in time; only confirmed hours count and
 appear on the printed record."""
 
@@ -14,10 +16,16 @@ from django.utils import timezone
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yiwang.fieldwork import geo
-from yiwang.party.alliance import ALLIANCE_ROLES, fetch_visible, region_code_of
-from yiwang.party.models import Activity, Signup, Volunteer
+from yiwang.party.models import (
+    Activity,
+    Signup,
+    Volunteer,
+    VolunteerCertificate,
+    VolunteerTeam,
+)
 from yiwang.party.residents import people_of
-from yiwang.party.services import is_staff_for
+from yiwang.party.services.alliance import ALLIANCE_ROLES, fetch_visible, region_code_of
+from yiwang.party.services.common import is_staff_for
 
 CHECK_IN_EARLY = dt.timedelta(hours=1)
 
@@ -47,13 +55,82 @@ def volunteer_register(*, actor, skills: str = "", community=None) -> Volunteer:
     return volunteer
 
 
+def _require_community_staff(user, code: str, what: str) -> None:
+    if not (user.is_superuser or (user.has_role(*ALLIANCE_ROLES) and is_staff_for(user, code))):
+        raise Forbidden(f"只有社区工作人员可以{what}。")
+
+
 @transaction.atomic
-def activity_create(*, actor, title: str, community, starts_at, ends_at, place: str = "",
-                    capacity=20) -> Activity:  # fmt: skip
+def team_create(*, actor, name: str, community, description: str = "") -> VolunteerTeam:
+    """Found a volunteer team (成立志愿服务队) in a community of the staff member."""
     user = _login(actor)
     code = region_code_of(community)
-    if not (user.has_role(*ALLIANCE_ROLES) and is_staff_for(user, code)):
-        raise Forbidden("只有社区工作人员可以发布志愿活动。")
+    _require_community_staff(user, code, "成立志愿服务队")
+    title = geo.text(name, field="name", label="服务队名称", max_length=100, required=True)
+    if VolunteerTeam.objects.filter(region_code=code, name=title).exists():
+        raise ValidationFailed("本社区已有同名服务队。", fields={"name": ["已存在同名服务队"]})
+    team = VolunteerTeam.objects.create(
+        name=title, region_code=code,
+        description=geo.text(description, field="description", label="服务内容", max_length=200),
+    )  # fmt: skip
+    audit_record(actor=user, action="party.team.create", target=team,
+                 after={"name": team.name, "community": code})  # fmt: skip
+    return team
+
+
+def _team_for_staff(user, team) -> VolunteerTeam:
+    row = fetch_visible(VolunteerTeam, user, team, "服务队")
+    _require_community_staff(user, row.region_code, "管理服务队")
+    return row
+
+
+@transaction.atomic
+def team_member_add(*, actor, team, volunteer, leader: bool = False) -> Volunteer:
+    """Put a registered volunteer of the community into the team (one team per volunteer: the
+    last one wins), optionally as its 队长."""
+    user = _login(actor)
+    row = _team_for_staff(user, team)
+    member = fetch_visible(Volunteer, user, volunteer, "志愿者")
+    if not member.region_code.startswith(row.region_code[:9]):
+        raise ValidationFailed(
+            "志愿者不在本街道，不能加入该服务队。", fields={"volunteer": ["不在本街道"]}
+        )
+    before = member.team_id
+    member.team = row
+    member.save(update_fields=["team", "updated_at"])
+    if leader:
+        row.leader = member.user
+        row.save(update_fields=["leader", "updated_at"])
+    after = {"volunteer": member.pk, "from_team": before, "leader": bool(leader)}
+    audit_record(actor=user, action="party.team.member_add", target=row, after=after)
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, actor, team, volunteer) -> Volunteer:
+    user = _login(actor)
+    row = _team_for_staff(user, team)
+    member = Volunteer.objects.filter(pk=getattr(volunteer, "pk", volunteer), team=row).first()
+    if member is None:
+        raise NotFound("该志愿者不在本服务队。")
+    member.team = None
+    member.save(update_fields=["team", "updated_at"])
+    if row.leader_id == member.user_id:
+        row.leader = None
+        row.save(update_fields=["leader", "updated_at"])
+    audit_record(actor=user, action="party.team.member_remove", target=row,
+                 after={"volunteer": member.pk})  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def activity_create(*, actor, title: str, community, starts_at, ends_at, place: str = "",
+                    capacity=20, team=None) -> Activity:  # fmt: skip
+    """Publish an activity (发布志愿活动) of a community, optionally of one of its teams."""
+    user = _login(actor)
+    code = region_code_of(community)
+    _require_community_staff(user, code, "发布志愿活动")
+    team_row = _team_for_staff(user, team) if team not in (None, "") else None
     start = geo.moment(starts_at, field="starts_at", label="开始时间")
     end = geo.moment(ends_at, field="ends_at", label="结束时间")
     if end <= start or end - start > dt.timedelta(hours=24):
@@ -61,7 +138,7 @@ def activity_create(*, actor, title: str, community, starts_at, ends_at, place: 
                                fields={"ends_at": ["时间不合理"]})  # fmt: skip
     activity = Activity.objects.create(
         title=geo.text(title, field="title", label="活动", max_length=100, required=True),
-        region_code=code, organiser=user, starts_at=start, ends_at=end,
+        region_code=code, organiser=user, starts_at=start, ends_at=end, team=team_row,
         place=geo.text(place, field="place", label="地点", max_length=200),
         capacity=int(geo.number(capacity, field="capacity", label="名额", low=1, high=10000,
                                 required=True)),
@@ -159,3 +236,44 @@ def volunteer_record(volunteer: Volunteer) -> dict:
         "pending": [s for s in rows if not s.confirmed_at],
         "total_hours": sum((s.hours for s in confirmed), decimal.Decimal("0")),
     }
+
+
+CERTIFICATE_SERIES = "party.volunteer_certificate"
+CERTIFICATE_PREFIX = "志愿服务记录证明"
+
+
+@transaction.atomic
+def volunteer_certificate_issue(*, actor, volunteer=None) -> VolunteerCertificate:
+    """Issue a numbered 志愿服务记录证明 (free, from the records: 民政部令第67号) for the signed-in
+    volunteer, or for `volunteer` by the community's staff. Only confirmed hours are certified;
+    with none confirmed there is nothing to certify (409). The rows are kept as issued."""
+    from yiwang.core.numbering import formatted, issue_number
+
+    user = _login(actor)
+    if volunteer in (None, ""):
+        row = Volunteer.objects.filter(user=user).first()
+        if row is None:
+            raise Forbidden("请先注册为志愿者。", code="not_volunteer")
+    else:
+        row = fetch_visible(Volunteer, user, volunteer, "志愿者")
+        if row.user_id != user.pk:
+            _require_community_staff(user, row.region_code, "出具志愿服务记录证明")
+    record = volunteer_record(row)
+    if not record["confirmed"]:
+        raise Conflict("暂无组织者已确认的服务时长，无法出具证明。", code="nothing_confirmed")
+    now = timezone.now()
+    year = timezone.localdate(now).year
+    number = formatted(CERTIFICATE_PREFIX, year, issue_number(CERTIFICATE_SERIES, year))
+    rows = [
+        {"date": timezone.localdate(s.activity.starts_at).isoformat(), "activity": s.activity.title,
+         "place": s.activity.place, "hours": str(s.hours), "confirmed_by": str(s.confirmed_by),
+         "confirmed_at": timezone.localtime(s.confirmed_at).strftime("%Y-%m-%d")}
+        for s in record["confirmed"]
+    ]  # fmt: skip
+    cert = VolunteerCertificate.objects.create(
+        volunteer=row, number=number, issued_at=now, issued_by=user,
+        total_hours=record["total_hours"], rows=rows,
+    )  # fmt: skip
+    after = {"number": number, "hours": record["total_hours"], "rows": len(rows)}
+    audit_record(actor=user, action="party.volunteer.certificate", target=cert, after=after)
+    return cert

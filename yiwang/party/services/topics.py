@@ -1,12 +1,9 @@
-"""Every write of the party app: one function per use case, one transaction, one audit event.
-
-居民议事厅 (topics):
+"""居民议事厅 services (topics), one function per use case, one transaction, one audit event:
     topic_propose → topic_open_discussion → topic_open_voting → topic_vote (residents) →
     topic_decide → topic_follow_up (a work order, repeatable) → topic_complete
     topic_comment at any open stage.
-四色网格: colour_rule_save, grid_colours_compute.
 
-The voting rule follows 城市居民委员会组织法 第十条 by default: eligible are residents of 18 or
+The voting rule follows 城市居民委员会组织法 第九条 by default: eligible are residents of 18 or
 older (or one representative per household), more than half must take part (quorum), and the
 decision needs more than half of those who took part. Both shares are editable per topic.
 """
@@ -19,52 +16,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from yiwang.accounts.models import Role
 from yiwang.basedata.models import Household, Person
-from yiwang.core.audit import acting_user, audit_record, snapshot
+from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed, check_version
 from yiwang.fieldwork import geo
-from yiwang.party import colours
 from yiwang.party.errors import PartyErrorCode as Code
-from yiwang.party.models import (
-    Ballot,
-    BranchMeeting,
-    ColourRule,
-    GridColour,
-    MemberTransfer,
-    PartyMember,
-    PartyOrganisation,
-    Topic,
-    TopicAction,
-    TopicComment,
-)
+from yiwang.party.models import Ballot, Topic, TopicAction, TopicComment
 from yiwang.party.residents import adult_cutoff, people_of
+from yiwang.party.services.common import _user, is_staff_for
 
-STAFF_ROLES = {Role.ADMIN, Role.LEADER, Role.DISPATCHER, Role.PARTY_SPECIALIST, Role.GRID_WORKER}
 TOPIC_FIELDS = ["status", "outcome", "eligible_count", "voting_opened_at", "voting_closes_at",
                 "decided_at", "done_at"]  # fmt: skip
-
-
-def _user(actor):
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise Forbidden("请先登录。")
-    return actor
-
-
-def is_staff_for(user, topic_or_code) -> bool:
-    """Staff of the topic's community: region-wide roles of the street, community staff,
-    specialists and grid workers of grids in the community."""
-    from yiwang.accounts.scope import data_scope
-
-    code = getattr(topic_or_code, "region_code", topic_or_code)
-    if user.is_superuser:
-        return True
-    if not user.has_role(*STAFF_ROLES):
-        return False
-    scope = data_scope(user)
-    return scope.is_global or any(
-        code.startswith(p) or p.startswith(code) for p in scope.region_prefixes + scope.grid_codes
-    )
 
 
 def _lock(actor, topic, version) -> Topic:
@@ -285,7 +247,7 @@ def _paper(paper_votes) -> dict:
 def tally(topic: Topic, paper: dict | None = None) -> dict:
     """Online ballots plus the paper votes of the meeting. Quorum: more than `quorum_pct` % of
     the eligible took part; passed: agree more than `majority_pct` % of the votes cast
-    (城市居民委员会组织法 第十条: 过半数出席, 出席人的过半数通过)."""
+    (城市居民委员会组织法 第九条: 过半数出席, 出席人的过半数通过)."""
     paper = paper or {}
     counts = {c: paper.get(c, 0) for c in Ballot.Choice.values}
     for choice, n in topic.ballots.values_list("choice").annotate(n=Count("pk")):
@@ -384,201 +346,3 @@ def topic_complete(*, actor, topic, version) -> Topic:
     before = snapshot(row, TOPIC_FIELDS)
     row.status, row.done_at = Topic.Status.DONE, timezone.now()
     return _save(row, user, "party.topic.complete", before)
-
-
-# --- 四色网格 -------------------------------------------------------------------------------
-
-
-def _require_admin(actor) -> None:
-    if actor is not None and not _user(actor).has_role(Role.ADMIN, Role.LEADER):
-        raise Forbidden("只有管理员或街道领导可以维护四色网格。")
-
-
-@transaction.atomic
-def colour_rule_save(
-    *, actor, colour: str, label: str, conditions, priority: int = 10, rule=None
-) -> ColourRule:
-    """Create or change a colour rule (四色规则)."""
-    _require_admin(actor)
-    if colour not in ColourRule.Colour.values:
-        raise ValidationFailed("颜色无效。", fields={"colour": ["应为 red/yellow/blue/green"]})
-    try:
-        colours.check_conditions(conditions)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code=Code.BAD_RULE, fields={"conditions": [str(exc)]})
-    row = rule if rule is not None else ColourRule()
-    before = snapshot(row, ["colour", "label", "priority", "conditions"]) if row.pk else None
-    row.colour, row.priority, row.conditions = colour, int(priority), conditions
-    row.label = geo.text(label, field="label", label="含义", max_length=50, required=True)
-    row.save()
-    audit_record(actor=actor, action="party.colour_rule.save", target=row, before=before,
-                 after=snapshot(row, ["colour", "label", "priority", "conditions"]))  # fmt: skip
-    return row
-
-
-@transaction.atomic
-def grid_colours_compute(*, actor, month: dt.date, region_prefix: str = "") -> int:
-    """Compute every grid's colour for `month` from its facts (重新计算四色网格). Recomputing
-    a month replaces its colours. Returns the number of grids coloured."""
-    from yiwang.grids.models import Region
-
-    _require_admin(actor)
-    month = month.replace(day=1)
-    if month > timezone.localdate():
-        raise ValidationFailed("不能计算将来月份的颜色。", fields={"month": ["不能是将来"]})
-    rules = list(ColourRule.objects.filter(is_active=True))
-    if not rules:
-        raise Conflict("尚未配置四色网格规则。", code=Code.BAD_RULE)
-    grids = list(
-        Region.objects.filter(level="grid", is_active=True, code__startswith=region_prefix)
-    )
-    facts = colours.grid_facts(grids, month)
-    GridColour.objects.filter(month=month, grid__in=grids).delete()
-    rows = []
-    for grid in grids:
-        rule = colours.pick(rules, facts[grid.pk])
-        if rule is None:
-            continue
-        rows.append(GridColour(grid=grid, region_code=grid.code, month=month, colour=rule.colour,
-                               label=rule.label, rule=rule, facts=facts[grid.pk]))  # fmt: skip
-    GridColour.objects.bulk_create(rows, batch_size=1000)
-    audit_record(actor=actor, action="party.grid_colours.compute", target_type="party.gridcolour",
-                 target_id=month.isoformat(), after={"grids": len(rows)})  # fmt: skip
-    return len(rows)
-
-
-# --- 党组织、党员、三会一课 ----------------------------------------------------------------
-
-ORG_ROLES = {Role.ADMIN, Role.LEADER, Role.PARTY_SPECIALIST}
-
-
-def _require_org_staff(actor, region_code: str) -> None:
-    if actor is None:
-        return
-    user = _user(actor)
-    if not user.has_role(*ORG_ROLES) or not is_staff_for(user, region_code):
-        raise Forbidden("只有党群工作人员可以维护党组织信息。")
-
-
-def _org(actor, value, field: str) -> PartyOrganisation:
-    pk = getattr(value, "pk", value)
-    qs = (
-        PartyOrganisation.objects.all()
-        if actor is None
-        else PartyOrganisation.objects.visible_to(actor)
-    )
-    try:
-        row = qs.filter(pk=int(pk), is_active=True).first()
-    except (TypeError, ValueError):
-        row = None
-    if row is None:
-        raise ValidationFailed("党组织不存在。", fields={field: ["未找到"]})
-    return row
-
-
-@transaction.atomic
-def organisation_create(
-    *, actor, name: str, kind: str, parent=None, grid=None, org_unit=None,
-    term_started_on: dt.date | None = None, term_years: int | None = None,
-) -> PartyOrganisation:  # fmt: skip
-    """Create a node of the tree (成立党组织), bound to a grid (网格党支部) and/or an org unit."""
-    from yiwang.grids.models import Region
-
-    if kind not in PartyOrganisation.Kind.values:
-        raise ValidationFailed("党组织类型无效。", fields={"kind": ["类型无效"]})
-    parent_row = _org(actor, parent, "parent") if parent not in (None, "") else None
-    region = None
-    if grid not in (None, ""):
-        region = Region.objects.filter(code=getattr(grid, "code", grid)).first()
-        if region is None:
-            raise ValidationFailed("网格不存在。", fields={"grid": ["未找到"]})
-    code = region.code if region else (getattr(org_unit, "region_code", "") or
-                                       (parent_row.region_code if parent_row else ""))  # fmt: skip
-    if not code:
-        raise ValidationFailed("请指定网格、单位或上级党组织。", fields={"grid": ["必填其一"]})
-    _require_org_staff(actor, code)
-    community = region is not None or getattr(org_unit, "kind", "") == "community"
-    org = PartyOrganisation.objects.create(
-        name=geo.text(name, field="name", label="名称", max_length=100, required=True),
-        kind=kind, parent=parent_row, grid=region, org_unit=org_unit, region_code=code,
-        term_started_on=term_started_on,
-        term_years=term_years or (5 if community else 3),  # 村、社区5年，其他3年
-    )  # fmt: skip
-    audit_record(actor=actor, action="party.organisation.create", target=org,
-                 after=snapshot(org, ["name", "kind", "parent", "region_code"]))  # fmt: skip
-    return org
-
-
-@transaction.atomic
-def member_add(
-    *, actor, person, organisation, joined_on: dt.date, status: str = "full",
-    post: str = "member", is_mobile: bool = False,
-) -> PartyMember:  # fmt: skip
-    """Register a person of the 人口库 as a party member of an organisation."""
-    org = _org(actor, organisation, "organisation")
-    _require_org_staff(actor, org.region_code)
-    person_row = Person.objects.filter(pk=getattr(person, "pk", person)).first()
-    if person_row is None:
-        raise ValidationFailed("人口库中没有此人。", fields={"person": ["未找到"]})
-    if status not in PartyMember.Status.values or post not in PartyMember.Post.values:
-        raise ValidationFailed("党员类别或职务无效。", fields={"status": ["无效"]})
-    if not isinstance(joined_on, dt.date) or joined_on > timezone.localdate():
-        raise ValidationFailed("入党日期无效。", fields={"joined_on": ["不能是将来"]})
-    if PartyMember.objects.filter(person=person_row).exists():
-        raise Conflict("此人已登记为党员。", code="duplicate")
-    member = PartyMember.objects.create(
-        person=person_row, organisation=org, region_code=org.region_code, joined_on=joined_on,
-        status=status, post=post, is_mobile=bool(is_mobile),
-    )  # fmt: skip
-    after = snapshot(member, ["organisation", "status", "post", "is_mobile"])
-    audit_record(actor=actor, action="party.member.add", target=member, after=after)
-    return member
-
-
-@transaction.atomic
-def member_transfer(*, actor, member, version, to, reason: str) -> PartyMember:
-    """Transfer a member to another organisation (组织关系转接), with history."""
-    from yiwang.accounts.scope import access_or_404
-
-    pk = getattr(member, "pk", member)
-    access_or_404(PartyMember.objects.all(), user=actor, message="党员不存在。", pk=pk)
-    row = PartyMember.objects.select_for_update().get(pk=pk)
-    check_version(row, version)
-    _require_org_staff(actor, row.region_code)
-    target = _org(actor, to, "to")
-    if target.pk == row.organisation_id:
-        raise ValidationFailed("转入党组织与现所在党组织相同。", fields={"to": ["相同"]})
-    text = geo.text(reason, field="reason", label="转接原因", max_length=200, required=True)
-    MemberTransfer.objects.create(member=row, from_organisation_id=row.organisation_id,
-                                  to_organisation=target, reason=text, actor=actor)  # fmt: skip
-    before = snapshot(row, ["organisation", "region_code"])
-    row.organisation, row.region_code = target, target.region_code
-    row.bump_version(fields=["organisation", "region_code"])
-    audit_record(actor=actor, action="party.member.transfer", target=row, before=before,
-                 after=snapshot(row, ["organisation", "region_code"]), note=text)  # fmt: skip
-    return row
-
-
-@transaction.atomic
-def meeting_record(
-    *, actor, organisation, kind: str, held_on, subject: str, attendees=0
-) -> BranchMeeting:
-    """Record a 三会一课 meeting of an organisation."""
-    org = _org(actor, organisation, "organisation")
-    _require_org_staff(actor, org.region_code)
-    if kind not in BranchMeeting.Kind.values:
-        raise ValidationFailed("会议类型无效。", fields={"kind": ["类型无效"]})
-    if not isinstance(held_on, dt.date):
-        held_on = geo.moment(held_on, field="held_on", label="日期").date() if held_on else None
-    if held_on is None or held_on > timezone.localdate():
-        raise ValidationFailed("会议日期无效。", fields={"held_on": ["不能为空或将来"]})
-    count = geo.number(attendees, field="attendees", label="出席人数", low=0, high=10000,
-                       required=False) or 0  # fmt: skip
-    meeting = BranchMeeting.objects.create(
-        organisation=org, kind=kind, held_on=held_on, attendees=int(count),
-        subject=geo.text(subject, field="subject", label="主题", max_length=200, required=True),
-        recorded_by=acting_user(actor),
-    )  # fmt: skip
-    audit_record(actor=actor, action="party.meeting.record", target=org,
-                 after={"meeting": meeting.pk, "kind": kind, "held_on": held_on})  # fmt: skip
-    return meeting

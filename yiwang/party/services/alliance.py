@@ -13,7 +13,7 @@ from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, 
 from yiwang.fieldwork import geo
 from yiwang.party.models import AllianceUnit, ServiceProject, Wish
 from yiwang.party.residents import people_of
-from yiwang.party.services import is_staff_for
+from yiwang.party.services.common import is_staff_for
 
 ALLIANCE_ROLES = {Role.ADMIN, Role.LEADER, Role.PARTY_SPECIALIST}
 
