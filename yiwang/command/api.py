@@ -30,13 +30,13 @@ from yiwang.command.services.broadcast import MAX_GRIDS
 from yiwang.command.services.incidents import incident_get_for
 from yiwang.core.api import query_bool
 from yiwang.core.errors import ValidationFailed
+from yiwang.core.validators import MONTH_PATTERN
 
 # The input rules the selectors and services apply, stated in the OpenAPI description so that
 # a client (and schemathesis) knows them: a region code is digits (selectors.REGION_RE), a month
 # is YYYY-MM with a month 01–12 (selectors.parse_month), a text must not be blank once trimmed.
 REGION_PATTERN = r"^\d{1,40}$"
 REGION_QUERY = r"^\d{0,40}$"  # in a query, empty means "not given"
-MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 NOT_BLANK = r"\S"
 REGION = OpenApiParameter(
     "region", str, pattern=REGION_QUERY, description="区域编码（街道/社区/网格，前缀匹配）"

@@ -99,3 +99,8 @@ def _raiser(check):
 validate_id_number = _raiser(check_id_number)
 validate_uscc = _raiser(check_uscc)
 validate_phone = _raiser(check_phone)
+
+
+# A month as the API takes it (YYYY-MM), years 1900–2100: a wider year names no period this
+# platform holds, and 9999-12 would overflow the date of the month's end.
+MONTH_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"

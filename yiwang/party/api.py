@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.validators import MONTH_PATTERN
 from yiwang.party import selectors
 from yiwang.party import services as sv
 from yiwang.party.models import BranchMeeting, Topic
@@ -34,7 +35,6 @@ from yiwang.party.models import BranchMeeting, Topic
 # The input rules the services check, stated in the OpenAPI description (for clients and
 # schemathesis); what JSON Schema cannot state (a community that exists and is the caller's,
 # a date not in the future) is left to the services' 400.
-MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 REGION_PATTERN = r"^\d{1,40}$"
 NOT_BLANK = r"\S"
 TOPIC_INPUT = inline_serializer(
