@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from yiwang.core.pii import HashedEncryptedTextField
+from yiwang.core.pii import HashedEncryptedTextField, KeepsLookupHashes
 
 
 class Role(models.TextChoices):
@@ -29,7 +29,7 @@ REGION_WIDE_ROLES = {Role.DISPATCHER, Role.LEADER, Role.ADMIN}
 PII_ROLES = {Role.GRID_WORKER, Role.PARTY_SPECIALIST, Role.WINDOW_CLERK, Role.ADMIN}
 
 
-class User(AbstractUser):
+class User(KeepsLookupHashes, AbstractUser):
     """Custom user from the first migration. `display_name` is the Chinese name shown in pages."""
 
     display_name = models.CharField("姓名", max_length=50, blank=True)
@@ -48,12 +48,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
-
-    def save(self, *args, update_fields=None, **kwargs):
-        # The lookup hash is written beside the phone, also by `save(update_fields=["phone"])`.
-        if update_fields is not None and "phone" in update_fields:
-            update_fields = {*update_fields, "phone_hash"}
-        super().save(*args, update_fields=update_fields, **kwargs)
 
     def roles(self) -> set[str]:
         cached = getattr(self, "_roles_cache", None)

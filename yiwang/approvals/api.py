@@ -34,12 +34,15 @@ from rest_framework.views import APIView
 
 from yiwang.approvals import selectors, services
 from yiwang.approvals.catalogue import fields_for, masked_form, requirements_for
+from yiwang.approvals.errors import ApprovalErrorCode as E
 from yiwang.approvals.models import Application, ApplicationStep, Status
+from yiwang.approvals.permissions import may_hand_in
 from yiwang.approvals.xlsx import catalogue_to_xlsx
 from yiwang.core.api import parse_bool, query_bool, query_choice
-from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.errors import Forbidden, NotFound, ValidationFailed
 from yiwang.core.parsers import JSONObjectParser
 from yiwang.core.pii import mask_id_number, mask_phone
+from yiwang.core.schema import EMPTY_IS_ABSENT
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -125,10 +128,6 @@ def bundle_json(bundle) -> dict:
     }
 
 
-def _is_owner(user, app) -> bool:
-    return user.pk in (app.applicant_id, app.submitted_by_id)
-
-
 def step_json(step: ApplicationStep) -> dict:
     return {
         "order": step.order,
@@ -146,7 +145,6 @@ def step_json(step: ApplicationStep) -> dict:
 
 
 def application_json(app: Application, *, user, detail: bool = False) -> dict:
-    owner = _is_owner(user, app)
     out = {
         "id": app.pk,
         "number": app.number,
@@ -163,10 +161,10 @@ def application_json(app: Application, *, user, detail: bool = False) -> dict:
         "department": app.department.name if app.department_id else None,
         "applicant": {
             "name": app.applicant_name,
-            "phone": app.applicant_phone if owner else mask_phone(app.applicant_phone),
-            "id_number": (
-                app.applicant_id_number if owner else mask_id_number(app.applicant_id_number)
-            ),
+            # Masked for everyone, the applicant too: no GET answer carries a plain ID number
+            # or phone (issue 11); the applicant knows their own.
+            "phone": mask_phone(app.applicant_phone),
+            "id_number": mask_id_number(app.applicant_id_number),
             "company": app.company_name,
         },
         "submitted_at": _dt(app.submitted_at),
@@ -189,7 +187,7 @@ def application_json(app: Application, *, user, detail: bool = False) -> dict:
         return out
     target = {"bundle": app.bundle} if app.kind == Application.Kind.BUNDLE else {"item": app.item}
     full = app.full_form
-    out["form"] = full if owner else masked_form(fields_for(**target), full)
+    out["form"] = masked_form(fields_for(**target), full)
     out["steps"] = [step_json(s) for s in app.steps.all()]
     out["materials"] = [
         {
@@ -461,13 +459,13 @@ class ApplicationListView(APIView):
         responses=APPLICATION_SUMMARY,
     )
     def get(self, request):
-        from rest_framework.pagination import PageNumberPagination
+        from yiwang.core.pagination import Pagination
 
         query_choice(request.query_params, "kind", Application.Kind.values)  # unknown: a 400
         query_bool(request.query_params, "mine")
         query_bool(request.query_params, "top")
         qs = selectors.application_list(user=request.user, filters=request.query_params)
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(
             [application_json(a, user=request.user) for a in page]
@@ -574,6 +572,7 @@ class ApplicationActionView(APIView):
 
     @extend_schema(
         operation_id="approvals_applications_action",
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=ACTIONS)],
         request=ActionInput,
         responses=OpenApiTypes.OBJECT,
     )
@@ -610,6 +609,8 @@ class MaterialListView(APIView):
     )
     def post(self, request, pk):
         app = selectors.application_get(user=request.user, id=pk)
+        if not may_hand_in(request.user, app):  # refused before the body is read
+            raise Forbidden("只有申请人或综窗人员可以提交材料。", code=E.NOT_APPLICANT)
         key = str(request.data.get("key") or "")
         upload = request.FILES.get("file")
         if upload is not None:
@@ -731,11 +732,17 @@ class RectificationInput(serializers.Serializer):
     result = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+RECTIFICATION_ACTIONS = ("follow_up", "close")
+
+
 class RectificationActionView(APIView):
     parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="approvals_rectifications_action",
+        parameters=[
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(RECTIFICATION_ACTIONS))
+        ],
         request=RectificationInput,
         responses=OpenApiTypes.OBJECT,
     )
@@ -766,8 +773,13 @@ class KpiView(APIView):
     @extend_schema(
         operation_id="approvals_kpis",
         parameters=[
-            OpenApiParameter("from", str, description="YYYY-MM-DD（按提交日期）"),
-            OpenApiParameter("to", str),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                description="YYYY-MM-DD（按提交日期）",
+                extensions=EMPTY_IS_ABSENT,
+            ),
+            OpenApiParameter("to", OpenApiTypes.DATE, extensions=EMPTY_IS_ABSENT),
             OpenApiParameter("street", str),
         ],
         responses=OpenApiTypes.OBJECT,

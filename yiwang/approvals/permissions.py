@@ -45,3 +45,9 @@ def holds_step(user, step) -> bool:
         unit_id == step.department_id and role == step.role
         for unit_id, _k, _p, role in _memberships(user)
     )
+
+
+def may_hand_in(user, app) -> bool:
+    """Who may hand in a material of an application: its applicant (or who submitted it on
+    their behalf) and the window clerks of its street."""
+    return user.pk in (app.applicant_id, app.submitted_by_id) or is_clerk_of(user, app.street_id)

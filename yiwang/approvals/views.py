@@ -335,11 +335,10 @@ def mine(request):
 
 def _detail_context(request, app):
     user = request.user
-    owner = user.pk in (app.applicant_id, app.submitted_by_id)
     target = {"bundle": app.bundle} if app.kind == A.Kind.BUNDLE else {"item": app.item}
     fields = fields_for(**target)
     full = app.full_form
-    shown = full if owner else masked_form(fields, full)
+    shown = masked_form(fields, full)  # the applicant's page too: no plain ID number (issue 11)
     labels = {f["name"]: f.get("label", f["name"]) for f in fields}
     active = next((s for s in app.steps.all() if s.state == ApplicationStep.State.ACTIVE), None)
     rating = app.rating if selectors.hasattr_rating(app) else None

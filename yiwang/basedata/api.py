@@ -81,9 +81,11 @@ PEOPLE_FILTERS = ["grid", "q", "tag", "colour", "household"]
 PEOPLE_PARAMS = FILTER_PARAMS + [
     OpenApiParameter("tag", str, description="标签，如 独居老人"),
     OpenApiParameter("colour", str, enum=["red", "yellow", "green", "none"]),
-    OpenApiParameter("household", int),
+    OpenApiParameter("household", {"type": "integer", "minimum": 0}, description="户编号"),
 ]
-KIND_PARAMS = FILTER_PARAMS + [OpenApiParameter("kind", str)]
+HOUSE_PARAMS = FILTER_PARAMS + [OpenApiParameter("kind", str, enum=["", *House.Kind.values])]
+ENTITY_PARAMS = FILTER_PARAMS + [OpenApiParameter("kind", str, enum=["", *LegalEntity.Kind.values])]
+COUNT = {"type": "integer", "minimum": 0}  # `_int_param`: a whole number, not below 0
 
 
 def _filters(request, keys) -> dict:
@@ -614,7 +616,7 @@ class HouseListView(_ListCreate):
     serializer_class = HouseSerializer
     create_serializer = HouseInputSerializer
 
-    @extend_schema(parameters=KIND_PARAMS, responses=HouseSerializer(many=True))
+    @extend_schema(parameters=HOUSE_PARAMS, responses=HouseSerializer(many=True))
     def get(self, request):
         return super().get(request)
 
@@ -658,7 +660,7 @@ class EntityListView(_ListCreate):
     serializer_class = EntitySerializer
     create_serializer = EntityInputSerializer
 
-    @extend_schema(parameters=KIND_PARAMS, responses=EntitySerializer(many=True))
+    @extend_schema(parameters=ENTITY_PARAMS, responses=EntitySerializer(many=True))
     def get(self, request):
         return super().get(request)
 
@@ -837,9 +839,9 @@ class GridLoadView(APIView):
         parameters=[
             OpenApiParameter("street", str, description="街道编码（只管辖一个街道时可省略）"),
             OpenApiParameter("community", str, description="社区编码：只看该社区的网格与盲区"),
-            OpenApiParameter("min", int, description="户数下限（默认取设置）"),
-            OpenApiParameter("max", int, description="户数上限（默认取设置）"),
-            OpenApiParameter("min_area", int, description="盲区面积下限（平方米，默认 10）"),
+            OpenApiParameter("min", COUNT, description="户数下限（默认取设置）"),
+            OpenApiParameter("max", COUNT, description="户数上限（默认取设置）"),
+            OpenApiParameter("min_area", COUNT, description="盲区面积下限（平方米，默认 10）"),
         ],
         responses=OpenApiTypes.OBJECT,
     )

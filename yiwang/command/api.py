@@ -34,7 +34,7 @@ from yiwang.core.validators import MONTH_PATTERN
 
 # The input rules the selectors and services apply, stated in the OpenAPI description so that
 # a client (and schemathesis) knows them: a region code is digits (selectors.REGION_RE), a month
-# is YYYY-MM with a month 01–12 (selectors.parse_month), a text must not be blank once trimmed.
+# is YYYY-MM with a month 01–12 (core.months.month_bounds), a text must not be blank once trimmed.
 REGION_PATTERN = r"^\d{1,40}$"
 REGION_QUERY = r"^\d{0,40}$"  # in a query, empty means "not given"
 NOT_BLANK = r"\S"
@@ -259,6 +259,9 @@ class TaskDetailView(APIView):
 class AssignmentActionView(APIView):
     @extend_schema(
         operation_id="command_assignment_action",
+        parameters=[
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["confirm", "report"])
+        ],
         request=OpenApiTypes.OBJECT,
         responses=OpenApiTypes.OBJECT,
     )
@@ -326,6 +329,9 @@ class IncidentDetailView(APIView):
 class IncidentActionView(APIView):
     @extend_schema(
         operation_id="command_incident_action",
+        parameters=[
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["ack", "close", "plan"])
+        ],
         request=OpenApiTypes.OBJECT,
         responses=OpenApiTypes.OBJECT,
     )

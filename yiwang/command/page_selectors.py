@@ -29,10 +29,6 @@ S = WorkOrder.Status
 LIST_LIMIT = 200
 PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000
-# Free-typed reporter phones (12345 callers, 代为上报) have no lookup hash on the order: they are
-# compared after decryption over this window of recent orders only (see `orders_by_phone`).
-PHONE_SCAN_DAYS = 90
-PHONE_SCAN_LIMIT = 20_000
 
 BOARD_TABS = {
     "triage": "待分拣",
@@ -214,12 +210,13 @@ def console_orders(*, user, filters: dict):
 
 
 def orders_by_phone(*, user, phone: str) -> list[WorkOrder]:
-    """Orders whose reporter, follower or given caller phone is exactly `phone`.
+    """Orders whose reporter, follower or given caller phone is exactly `phone`, over every
+    order the user may see.
 
     Registered people (the reporter's or a follower's account) match through the keyed lookup
-    hash of `core.pii` (`User.phone`), over every order the user may see. A phone typed with a
-    report (12345 caller, 代为上报) is stored encrypted without a hash on the order, so it is
-    compared after decryption over the orders of the last `PHONE_SCAN_DAYS` days only."""
+    hash of `core.pii` (`User.phone`); a phone typed with a report (12345 caller, 代为上报)
+    through the order's own hash (`WorkOrder.reporter_phone_hash`), so no order is decrypted
+    and no order is too old to be found."""
     phone = normalize_phone(phone)
     if not phone:
         return []
@@ -229,13 +226,11 @@ def orders_by_phone(*, user, phone: str) -> list[WorkOrder]:
             "pk", flat=True
         )
     )
-    since = timezone.now() - dt.timedelta(days=PHONE_SCAN_DAYS)
-    typed = (
-        visible.filter(reported_at__gte=since)
-        .exclude(reporter_phone="")
-        .order_by("-reported_at")
-        .values_list("pk", "reporter_phone")[:PHONE_SCAN_LIMIT]
+    # The partial index wo_reporter_phone_hash covers rows whose hash is not empty.
+    by_caller = set(
+        visible.filter(reporter_phone=phone)
+        .exclude(reporter_phone_hash="")
+        .values_list("pk", flat=True)
     )
-    by_caller = {pk for pk, value in typed if normalize_phone(value) == phone}
     ids = by_account | by_caller
     return list(_orders(user).filter(pk__in=ids).order_by("-reported_at", "-id")[:LIST_LIMIT])

@@ -25,6 +25,7 @@ from yiwang.command.models import (
     TaskAssignment,
 )
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.months import month_bounds, month_start
 from yiwang.grids.models import CODE_LENGTHS, GridWorker, Region
 from yiwang.workorders.models import Category, WorkOrder
 from yiwang.workorders.selectors import kpi_scope_q, prefix_range_q, work_order_kpis
@@ -476,13 +477,6 @@ COLOUR_LABELS = {"red": "红", "yellow": "黄", "blue": "蓝", "green": "绿"}
 FIRM_CLASSES = {"A": "A类", "B": "B类", "C": "C类", "D": "D类", "T": "T类（不评价）"}
 
 
-def parse_month_start(value, *, today: dt.date | None = None) -> dt.date:
-    """`YYYY-MM` → the month's first day; empty → this month."""
-    if value in (None, ""):
-        return (today or timezone.localdate()).replace(day=1)
-    return parse_month(value)[0]
-
-
 def _geometry(text: str):
     try:
         return json.loads(text) if text else None
@@ -497,7 +491,7 @@ def colour_layer(*, user, region: str = "", month=None) -> dict:
     from yiwang.party.models import FACTS, GridColour
 
     region = parse_region(region)
-    first = parse_month_start(month)
+    first = month_start(month)
     grids = Region.objects.visible_to(user).filter(level=Region.Level.GRID, is_active=True)
     colours = GridColour.objects.visible_to(user).filter(month=first)
     if region:
@@ -884,17 +878,6 @@ COUNT_LABELS = {
 }
 
 
-def parse_month(value) -> tuple[dt.date, dt.date]:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", (value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValidationFailed("月份 month 须为 YYYY-MM。", fields={"month": ["格式 YYYY-MM"]})
-    if not 1900 <= int(match.group(1)) <= 2100:  # year 0000 or 9999-12 would overflow a date
-        raise ValidationFailed("月份超出范围（1900–2100 年）。", fields={"month": ["超出范围"]})
-    first = dt.date(int(match.group(1)), int(match.group(2)), 1)
-    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    return first, last
-
-
 def weights_for(kind: str) -> dict:
     row = AssessmentScheme.objects.filter(kind=kind).first()
     return dict(row.weights) if row else dict(DEFAULT_WEIGHTS[kind])
@@ -1038,7 +1021,7 @@ def _envelope(month: str, kind: str, weights: dict, rows: list[dict], snapshot=N
 def assessment_compute(*, user, month: str, kind: str) -> dict:
     """The month's ranking computed now from the facts (live), each score with its facts."""
     _check_kind(kind)
-    first, last = parse_month(month)
+    first, last = month_bounds(month)
     weights = weights_for(kind)
     scope = data_scope(user)
     rows = []
@@ -1072,7 +1055,7 @@ def assessment_compute(*, user, month: str, kind: str) -> dict:
 def assessment_snapshot(*, kind: str, month: str):
     from yiwang.command.models import AssessmentSnapshot
 
-    return AssessmentSnapshot.objects.filter(kind=kind, month=parse_month(month)[0]).first()
+    return AssessmentSnapshot.objects.filter(kind=kind, month=month_bounds(month)[0]).first()
 
 
 def _visible_rows(user, kind: str, rows: list[dict]) -> list[dict]:
@@ -1093,7 +1076,7 @@ def assessment_rows(*, user, month: str, kind: str) -> dict:
     used), otherwise computed live from the facts (the current month, or a past month the
     worker has not stored yet)."""
     _check_kind(kind)
-    parse_month(month)
+    month_bounds(month)
     snapshot = assessment_snapshot(kind=kind, month=month)
     if snapshot is None:
         return assessment_compute(user=user, month=month, kind=kind)

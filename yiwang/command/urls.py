@@ -5,6 +5,7 @@ from django.urls import path
 from yiwang.accounts.models import Role
 from yiwang.command.views import console
 from yiwang.command.views import screen as views
+from yiwang.command.views.assessment_store import assessment_store
 from yiwang.core.views import register_home, register_workbench
 
 app_name = "command"
@@ -23,6 +24,7 @@ urlpatterns = [
     ),
     path("command/analysis/", views.analysis, name="analysis"),
     path("command/assessment/", views.assessment, name="assessment"),
+    path("command/assessment/store/", assessment_store, name="assessment-store"),
     path("command/report/weekly.pdf", views.weekly_report, name="weekly-report"),
     path("command/tasks/mine/", views.my_tasks, name="my-tasks"),
     path("command/tasks/new/", views.task_new, name="task-new"),

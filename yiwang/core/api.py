@@ -7,6 +7,7 @@ status (design.md); a 500 for bad input is a bug.
 from __future__ import annotations
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -150,9 +151,23 @@ def query_choice(params, name: str, choices, *, many: bool = False) -> str:
     return raw
 
 
+def choice_list_schema(choices, *, spaced: bool = False) -> dict:
+    """The OpenAPI schema of a `query_choice(..., many=True)` parameter: exactly what it accepts
+    (known values, comma-separated; empty items and surrounding spaces ignored), so that a
+    schema-valid value is never refused and an unknown one is documented as invalid. `spaced`:
+    a filter that also strips each item (`a, b`)."""
+    one = "|".join(re.escape(str(c)) for c in choices)
+    if spaced:
+        head, comma, tail = r"[\s,]*", r"\s*,[\s,]*", r"[\s,]*"
+    else:
+        head, comma, tail = r"\s*,*", ",+", r",*\s*"
+    return {"type": "string", "pattern": rf"^{head}(?:(?:{one})(?:{comma}(?:{one}))*)?{tail}$"}
+
+
 __all__ = [
     "JSONObjectParser",
     "JSONParser",
+    "choice_list_schema",
     "error_body",
     "error_response",
     "exception_handler",

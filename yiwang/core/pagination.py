@@ -1,6 +1,8 @@
 """The one page-number pagination of every API list: pages of 50, `page_size` 1 to
-`max_page_size`. A `page_size` that is no whole number in that range is refused (400), as the
-OpenAPI description says, never silently clamped or ignored."""
+`max_page_size`. A `page` or `page_size` that is no whole number in its range (`page=`, `page=0`,
+`page=x`) is refused (400), as the OpenAPI description says, never silently clamped, ignored or
+read as page 1 (nor `page=last`: the description says integer); a whole page number beyond the
+last answers 404."""
 
 from __future__ import annotations
 
@@ -24,9 +26,21 @@ class Pagination(PageNumberPagination):
             )
         return super().get_page_size(request)
 
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise ValidationFailed(
+                "页码 page 应为从 1 起的整数。", fields={self.page_query_param: ["从 1 起的整数"]}
+            )
+        return int(raw)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update(minimum=1)
         return parameters

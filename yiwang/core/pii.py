@@ -135,6 +135,24 @@ class HashedEncryptedTextField(EncryptedTextField):
         return value
 
 
+class KeepsLookupHashes(models.Model):
+    """A model with `HashedEncryptedTextField`s: `save(update_fields=[<field>])` writes the
+    field's hash column too, so an exact lookup never reads a stale hash."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            update_fields |= {
+                f.hash_field
+                for f in self._meta.concrete_fields
+                if isinstance(f, HashedEncryptedTextField) and f.name in update_fields
+            }
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+
 @HashedEncryptedTextField.register_lookup
 class HashedExact(models.lookups.Exact):
     """`field=value` on a HashedEncryptedTextField: the hash column equals the value's hash."""

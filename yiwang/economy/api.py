@@ -346,6 +346,7 @@ class OfficialView(APIView):
     def post(self, request, pk: int):
         data = _data(request)
         firm = _firm(request, pk)
+        sv.require_bureau(request.user)  # the role before the body: a refusal is a 403
         try:
             official = User.objects.get(pk=int(data.get("official")), is_active=True)
         except (User.DoesNotExist, TypeError, ValueError):
@@ -414,6 +415,7 @@ class FiguresImportView(APIView):
 
     @extend_schema(request={"multipart/form-data": FIGURES_UPLOAD}, responses=None)
     def post(self, request):
+        sv.require_bureau(request.user)  # the role first: a refused user learns nothing more
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed("请上传 .xlsx 文件（字段 file）。", fields={"file": ["必填"]})

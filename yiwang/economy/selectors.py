@@ -15,6 +15,7 @@ from yiwang.economy.models import (
     EvaluationRun,
     FirmFigures,
     FirmProfile,
+    FirmUser,
     OfficialAssignment,
     Policy,
     PolicyNotice,
@@ -215,9 +216,25 @@ def policy_notices(*, user):
 
 
 def enterprise_requests(*, user, firm: FirmProfile | None = None):
+    """企业诉求 of the firms the user sees: every one for the bureau; for anyone else those of
+    the firms they serve (挂钩人员) or belong to (企业用户), and those whose work order the
+    work-order scope gives them (dispatched to their department, placed in their grid, the
+    street's). A request is a work order: seeing the firm does not open its orders to a
+    department or a grid they never reached."""
     qs = EnterpriseRequest.objects.filter(
         firm__in=FirmProfile.objects.visible_to(user).values("pk")
     ).select_related("work_order__category", "firm__entity", "raised_by")
+    if not is_bureau(user):
+        from yiwang.workorders.models import WorkOrder
+
+        uid = getattr(user, "pk", None)
+        served = OfficialAssignment.objects.filter(official_id=uid, is_active=True)
+        own = FirmUser.objects.filter(user_id=uid)
+        qs = qs.filter(
+            Q(firm__in=served.values("firm_id"))
+            | Q(firm__in=own.values("firm_id"))
+            | Q(work_order__in=WorkOrder.objects.visible_to(user).values("pk"))
+        )
     if firm is not None:
         qs = qs.filter(firm=firm)
     return qs.order_by("-created_at", "-id")

@@ -25,12 +25,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiwang.core.api import parse_bool, query_bool, query_choice
+from yiwang.core.api import choice_list_schema, parse_bool, query_bool, query_choice
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yiwang.core.pagination import Pagination as BasePagination
 from yiwang.core.parsers import JSONParser
+from yiwang.core.schema import EMPTY_IS_ABSENT
 from yiwang.enforcement import selectors, services
-from yiwang.enforcement.models import Case, Document, Referral, Summons
+from yiwang.enforcement.models import Case, Document, Publication, Referral
+from yiwang.enforcement.services.publication import publication_withdraw
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -270,7 +272,8 @@ class MatterImportView(APIView):
 
 class CaseListView(APIView):
     @extend_schema(operation_id="enforcement_cases_list", responses=OpenApiTypes.OBJECT,
-                   parameters=[OpenApiParameter("stage", str, description="阶段，可逗号分隔多个"),
+                   parameters=[OpenApiParameter("stage", choice_list_schema(Case.Stage.values),
+                                               description="阶段，可逗号分隔多个"),
                                OpenApiParameter("procedure", str, enum=["", *Case.Procedure.values],
                                                 description="程序；空为不限"),
                                OpenApiParameter("open", bool)])  # fmt: skip
@@ -405,11 +408,18 @@ class CaseActionView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]  # ours: bounded, objects only
 
     @extend_schema(operation_id="enforcement_cases_action", request=OpenApiTypes.OBJECT,
+                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH,
+                                                enum=ACTIONS)],
                    responses=OpenApiTypes.OBJECT)  # fmt: skip
     def post(self, request, pk, action):
+        from yiwang.enforcement.services.common import require_officer
+
         if action not in ACTIONS:
             raise NotFound(f"未知步骤 {action}；可用：{', '.join(ACTIONS)}。")
         case = selectors.case_get(user=request.user, id=pk)
+        # Every step is an officer's of the case's agency (Art. 42): who is not one is refused
+        # (403) before the body is read, so a refusal never depends on what was sent.
+        require_officer(request.user, case.department)
         data = request.data if hasattr(request.data, "get") else {}
         if not hasattr(request.data, "get"):
             raise ValidationFailed("请求内容应为 JSON 对象。")
@@ -498,11 +508,11 @@ class DocumentVoidView(APIView):
 
 class SummonsActionView(APIView):
     @extend_schema(operation_id="enforcement_summons_action", request=OpenApiTypes.OBJECT,
+                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH,
+                                                enum=["acknowledge", "arrive", "done"])],
                    responses=OpenApiTypes.OBJECT)  # fmt: skip
     def post(self, request, pk, action):
-        summons = Summons.objects.filter(
-            pk=_id(pk, "召集"), partner__memberships__user=request.user
-        ).first()
+        summons = selectors.summons_received(user=request.user).filter(pk=_id(pk, "召集")).first()
         if summons is None:
             raise NotFound("召集不存在或无权查看。")
         summons = services.summons_step(
@@ -618,7 +628,10 @@ class KpiView(APIView):
     @extend_schema(
         operation_id="enforcement_kpis",
         responses=OpenApiTypes.OBJECT,
-        parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str)],
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, extensions=EMPTY_IS_ABSENT),
+            OpenApiParameter("to", OpenApiTypes.DATE, extensions=EMPTY_IS_ABSENT),
+        ],
     )
     def get(self, request):
         return Response(
@@ -628,3 +641,56 @@ class KpiView(APIView):
                 date_to=request.query_params.get("to"),
             )
         )
+
+
+# --- 公开的撤回 (行政处罚法 Art. 48 ¶2) ---------------------------------------------------
+
+
+def publication_json(pub: Publication) -> dict:
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "id": pub.pk,
+        "case": pub.case_id,
+        "title": pub.title,
+        "published_at": iso(pub.published_at),
+        "withdrawn": pub.withdrawn_at is not None,
+        "withdrawn_at": iso(pub.withdrawn_at),
+        "withdraw_reason": pub.withdraw_reason,
+    }
+
+
+PUBLICATION = inline_serializer(
+    "EnforcementPublication",
+    {
+        "id": serializers.IntegerField(),
+        "case": serializers.IntegerField(),
+        "title": serializers.CharField(),
+        "published_at": serializers.DateTimeField(allow_null=True),
+        "withdrawn": serializers.BooleanField(),
+        "withdrawn_at": serializers.DateTimeField(allow_null=True),
+        "withdraw_reason": serializers.CharField(allow_blank=True),
+    },
+)
+
+
+class PublicationWithdrawView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="enforcement_publications_withdraw",
+        request=inline_serializer(
+            "EnforcementPublicationWithdraw",
+            {"reason": serializers.CharField(max_length=200, help_text="撤回理由（必填）")},
+        ),
+        responses={200: PUBLICATION},
+    )
+    def post(self, request, pk):
+        pub = selectors.case_publication(user=request.user, id=pk)
+        if not hasattr(request.data, "get"):
+            raise ValidationFailed("请求内容应为 JSON 对象。")
+        pub = publication_withdraw(
+            actor=request.user, publication=pub, reason=request.data.get("reason")
+        )
+        return Response(publication_json(pub))

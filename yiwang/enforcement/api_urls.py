@@ -20,6 +20,8 @@ urlpatterns = [
     path(P + "documents/<int:pk>.pdf", api.DocumentPdfView.as_view(), name="enforcement-pdf"),
     path(P + "documents/<int:pk>/void/", api.DocumentVoidView.as_view(),
          name="enforcement-document-void"),
+    path(P + "publications/<int:pk>/withdraw/", api.PublicationWithdrawView.as_view(),
+         name="enforcement-publication-withdraw"),
     path(P + "summons/<int:pk>/<str:action>/", api.SummonsActionView.as_view(),
          name="enforcement-summons"),
     path(P + "referrals/<int:pk>/receipt/", api.ReferralReceiptView.as_view(),

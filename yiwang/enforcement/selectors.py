@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from yiwang.accounts.scope import access_or_404
-from yiwang.core.errors import ValidationFailed
+from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.workdays import TimeUnit
 from yiwang.enforcement.models import (
     Case,
@@ -21,10 +21,12 @@ from yiwang.enforcement.models import (
     InspectionPlan,
     InspectionTarget,
     Matter,
+    Publication,
     Summons,
 )
 from yiwang.enforcement.services.cases import review_required
 from yiwang.enforcement.services.common import officer_of
+from yiwang.enforcement.services.joint import staff_unit_ids
 
 S = Case.Stage
 CENT = Decimal("0.01")
@@ -271,16 +273,18 @@ def plan_list(*, user=None, public: bool = False):
     qs = InspectionPlan.objects.prefetch_related("matters").order_by("-created_at")
     if public:
         return qs.exclude(status=InspectionPlan.Status.DRAFT)
+    from yiwang.accounts.models import Role
     from yiwang.accounts.scope import data_scope
 
     scope = data_scope(user)
     if scope.is_global:
         return qs
-    return (
-        qs.filter(department_id__in=scope.department_ids)
-        if not scope.has_role("leader", "dispatcher")
-        else qs
-    )
+    mine = Q(department_id__in=scope.department_ids)
+    if scope.has_role(Role.LEADER, Role.DISPATCHER, Role.ADMIN):
+        # the street oversees the plans of its own departments, not another street's
+        for prefix in scope.region_prefixes:
+            mine |= Q(department__parent__region_code__startswith=prefix)
+    return qs.filter(mine)
 
 
 def plan_get(*, user, id, public: bool = False) -> InspectionPlan:  # noqa: A002
@@ -343,3 +347,18 @@ def inspections_of_entity(entity_id: int) -> list[dict]:
         }
         for t in targets
     ]
+
+
+def case_publication(*, user, id) -> Publication:  # noqa: A002
+    """A penalty decision's publication (公开) of a case the user may see; anything else is
+    404 ("not yours" answers like "not found")."""
+    pub = Publication.objects.filter(pk=min(id, 2**62), case__isnull=False).first()
+    if pub is None:
+        raise NotFound("公开的处罚决定不存在或无权查看。")
+    case_get(user=user, id=pub.case_id)
+    return pub
+
+
+def summons_received(*, user):
+    """联合执法召集 sent to the units the user works in."""
+    return Summons.objects.filter(partner_id__in=staff_unit_ids(user))

@@ -13,6 +13,11 @@ urlpatterns = [
     path("enforcement/cases/new/", views.case_new, name="new"),
     path("enforcement/cases/<int:pk>/", views.case_detail, name="detail"),
     path("enforcement/cases/<int:pk>/<slug:action>/", views.case_action, name="action"),
+    path(
+        "enforcement/cases/<int:pk>/publications/<int:publication>/withdraw/",
+        views.publication_withdraw_page,
+        name="withdraw",
+    ),
     path("enforcement/matters/", views.matter_list, name="matters"),
     path("enforcement/inspections/", views.plan_list, name="plans"),
     path("enforcement/inspections/<int:pk>/", views.plan_detail, name="plan"),

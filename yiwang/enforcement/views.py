@@ -41,16 +41,20 @@ from yiwang.enforcement.models import (
     Preservation,
     Publication,
     Statement,
-    Summons,
 )
 from yiwang.enforcement.services.cases import SIMPLE_LIMIT, late_fee
 from yiwang.enforcement.services.common import officer_of
+from yiwang.enforcement.services.publication import (
+    publication_may_withdraw,
+    publication_withdraw,
+)
 
 EVENT_LABELS = {
     **selectors.ACTION_LABELS,
     "open": "登记案件",
     "supervise": "超期督办",
     "bulletin": "案情通报",
+    "withdraw_publication": "撤回公开",
 }
 STAGE_TABS = [("open", "办理中"), ("closed", "已结案"), ("all", "全部")]
 
@@ -218,6 +222,7 @@ def _detail(request, pk, *, error=None, failed_action="", status=200, void=None)
         "may_void": selectors.may_print_personal_data(request.user, case)
         and officer_of(request.user) is not None,
         "full_pii_papers": selectors.may_print_personal_data(request.user, case),
+        "may_withdraw": publication_may_withdraw(request.user, case),
         **(void or {}),
         **_form_context(case, request.user),
         **_record_context(case),
@@ -392,9 +397,9 @@ def summons_inbox(request):
 
     error = None
     if request.method == "POST":
-        row = Summons.objects.filter(
-            pk=request.POST.get("summons"), partner__memberships__user=request.user
-        ).first()
+        pk = request.POST.get("summons", "")
+        received = selectors.summons_received(user=request.user)
+        row = received.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 18 else None
         if row is None:
             raise Http404("召集不存在。")
         try:
@@ -407,7 +412,7 @@ def summons_inbox(request):
         else:
             return redirect("enforcement:summons")
     rows = list(
-        Summons.objects.filter(partner__memberships__user=request.user)
+        selectors.summons_received(user=request.user)
         .select_related("case", "partner", "case__matter")
         .distinct()
         .order_by("-created_at")[:100]
@@ -442,3 +447,20 @@ def public_penalties(request):
 
 
 __all__ = ["User"]
+
+
+@login_required
+@require_POST
+def publication_withdraw_page(request, pk, publication):
+    case = _case(request.user, pk)  # "not yours" answers like "not found"
+    pub = Publication.objects.filter(pk=min(publication, 2**62), case_id=case.pk).first()
+    if pub is None:
+        raise Http404("公开信息不存在。")
+    reason = request.POST.get("reason", "")
+    try:
+        publication_withdraw(actor=request.user, publication=pub, reason=reason)
+    except ServiceError as exc:
+        form = {"withdraw_error": exc, "withdraw_failed": pub.pk, "withdraw_reason": reason}
+        return _detail(request, case.pk, status=exc.status, void=form)
+    messages.success(request, "已撤回公开的处罚决定，公示页显示撤回及理由。")
+    return redirect("enforcement:detail", pk=case.pk)

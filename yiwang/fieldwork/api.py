@@ -29,11 +29,12 @@ from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.pagination import Pagination
+from yiwang.core.schema import EMPTY_IS_ABSENT
 from yiwang.fieldwork import geo, selectors
 from yiwang.fieldwork import services as sv
 from yiwang.fieldwork.models import Patrol, Visit
@@ -160,7 +161,7 @@ class VisitDueView(APIView):
         rows = selectors.visit_due_list(
             user=request.user, near=(lon, lat) if lon is not None else None
         )
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(page)
 
@@ -172,11 +173,11 @@ class VisitListCreateView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        qs = selectors.visit_list(
-            user=request.user,
-            household=_int(request.query_params.get("household"), field="household"),
-        )
-        paginator = PageNumberPagination()
+        household = _int(request.query_params.get("household"), field="household")
+        qs = selectors.visit_list(user=request.user, household=household)
+        if household is not None and not -(2**63) <= household < 2**63:
+            qs = qs.none()  # no row has a key beyond 64 bits (and the database cannot compare it)
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([visit_data(v) for v in page])
 
@@ -213,7 +214,14 @@ MAX_ROUND = 1200
 
 class VisitCoverageView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("round", int, description="轮次，1–1200")],
+        parameters=[
+            OpenApiParameter(
+                "round",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ROUND},
+                description=f"轮次，1–{MAX_ROUND}",
+                extensions=EMPTY_IS_ABSENT,
+            )
+        ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
@@ -229,7 +237,7 @@ class VisitCoverageView(APIView):
 class PatrolListCreateView(APIView):
     @extend_schema(operation_id="patrol_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(
             selectors.patrol_list(user=request.user), request, view=self
         )

@@ -11,6 +11,9 @@
   专职网格员, same password): one a day each, tracks walked inside their own grids, one with a
   five-minute signal gap (断点), and today's patrols each with a problem reported on the way
   (巡查发现), so the weekly coverage and the "found by patrols" share have figures.
+- One visit of zhuanyuan today whose need is answered at the door (上门办): the eldest member
+  of one of zhuanyuan's households asks for the 高龄津贴 (尊老金), and the visit opens the
+  application on their behalf (approvals' `application_open_on_behalf`, linked to the need).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def _user(username: str, name: str, unit: OrgUnit) -> User:
 
 def load(stdout) -> None:
     _load_visits(stdout)
+    _load_home_service(stdout)
     if Patrol.objects.exists():
         stdout.write("巡查：演示数据已存在，跳过。")
         return
@@ -161,6 +165,72 @@ def _load(homes, gridworker, rng) -> dict:
     visits = len(paper) + len(live)
     return {"households": len(homes), "workers": len(set(owners.values())), "round": current,
             "visits": visits}  # fmt: skip
+
+
+# --- a need answered by 上门办 -------------------------------------------------------------
+
+PENSION = "320576052-05-0404"  # 高龄津贴（尊老金）申领, offered 上门办 in the demo catalogue
+HOME_NEED = "老人年满80周岁，行动不便，想申请高龄津贴（尊老金），请上门代办"
+
+
+def _load_home_service(stdout, username: str = "zhuanyuan") -> None:
+    """One visit of `username` today whose need becomes a 上门办 application on the eldest
+    member's behalf, through `visit_record` like the visit form. Skipped when the demo already
+    has one, or when the specialist, the catalogue or a household with members is missing."""
+    from yiwang.core.pii import mask_name
+    from yiwang.fieldwork.models import VisitNeed
+    from yiwang.fieldwork.selectors import home_services
+
+    if VisitNeed.objects.filter(application__isnull=False).exists():
+        stdout.write("上门办走访：演示数据已存在，跳过。")
+        return
+    user = User.objects.filter(username=username).first()
+    offered = dict(home_services(user=user)) if user else {}
+    found = _elder_at_home(user) if offered else None
+    if found is None:
+        stdout.write("上门办走访：党群专员、办事目录或包联户尚未载入，跳过。")
+        return
+    household, person = found
+    code = PENSION if PENSION in offered else next(iter(offered))
+    house = household.house
+    visit = visit_record(
+        actor=user,
+        household=household,
+        source="phone",
+        lon=house.lon,
+        lat=house.lat,
+        accuracy_m=8,
+        met=person.name,
+        notes="老人在家，子女不在身边；当场代为申报高龄津贴，缺少的材料由综窗一次性告知。",
+        needs=[{"description": HOME_NEED, "service": code, "person": person.pk}],
+    )
+    app = visit.needs.get().application
+    where = household.address or household.code
+    stdout.write(
+        f"上门办走访：{user.display_name or user.username} 走访 {where}，"
+        f"为 {mask_name(person.name)} 上门代办“{offered[code]}”（办件 {app.number}）"
+    )
+
+
+def _elder_at_home(user):
+    """(household, member): the eldest member the specialist may see of their households with
+    a located house (the first households by code), or None."""
+    from yiwang.basedata.models import Person
+    from yiwang.fieldwork.models import HouseholdAssignment
+
+    ids = (
+        HouseholdAssignment.objects.filter(worker=user, household__house__lon__isnull=False)
+        .order_by("household__code")
+        .values_list("household_id", flat=True)[:PER_WORKER]
+    )
+    person = (
+        Person.objects.visible_to(user)
+        .filter(household_id__in=list(ids))
+        .select_related("household__house")
+        .order_by("birth_date", "pk")
+        .first()
+    )
+    return (person.household, person) if person else None
 
 
 # --- patrols (巡查) ------------------------------------------------------------------------

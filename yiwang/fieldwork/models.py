@@ -23,10 +23,11 @@ from yiwang.accounts.scope import ScopedQuerySet
 from yiwang.core.models import TimeStampedModel, VersionedModel
 
 
-def _registry_q(scope, code_field: str) -> Q:
-    from yiwang.basedata.access import registry_q
-
-    return registry_q(scope, code_field, people=True)
+def _field_q(scope, code_field: str) -> Q:
+    """Field work of the regions the user works in: the street, the community's staff, the
+    grid's workers. Not the read-only reach the registries give the window (综窗) and the
+    departments: a worker's tracks and the doors they knocked on are none of theirs."""
+    return scope.region_q(code_field)
 
 
 class VisitPlan(TimeStampedModel):
@@ -85,7 +86,7 @@ class HouseholdAssignment(TimeStampedModel, VersionedModel):
 
     @staticmethod
     def scope_q(scope):
-        return Q(worker_id=scope.user_id) | _registry_q(scope, "region_code")
+        return Q(worker_id=scope.user_id) | _field_q(scope, "region_code")
 
 
 class Visit(models.Model):
@@ -141,7 +142,7 @@ class Visit(models.Model):
 
     @staticmethod
     def scope_q(scope):
-        return Q(visitor_id=scope.user_id) | _registry_q(scope, "region_code")
+        return Q(visitor_id=scope.user_id) | _field_q(scope, "region_code")
 
 
 class VisitNeed(models.Model):
@@ -229,7 +230,7 @@ class Patrol(TimeStampedModel, VersionedModel):
 
     @staticmethod
     def scope_q(scope):
-        return Q(worker_id=scope.user_id) | _registry_q(scope, "region_code")
+        return Q(worker_id=scope.user_id) | _field_q(scope, "region_code")
 
 
 class PatrolPoint(models.Model):

@@ -604,8 +604,8 @@ def patrol_points_add(*, actor, patrol, points) -> dict:
     inaccurate or outside the patrol's time are stored flagged (nothing lost) but left off the
     track, and come back in `rejected` with the reason. A malformed batch changes nothing."""
     user = _user(actor)
+    row = _lock_patrol(user, patrol)  # not the worker's patrol: 404 before the batch is read
     parsed = _parse_points(points)
-    row = _lock_patrol(user, patrol)
     if row.status != Patrol.Status.ACTIVE:
         raise Conflict("巡查已结束，不能再上传轨迹。", code=Code.PATROL_ENDED)
     parsed.sort(key=lambda item: (item[1], item[0]))

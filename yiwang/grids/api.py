@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.core.api import error_body, query_choice
+from yiwang.core.pagination import Pagination
 from yiwang.grids import locate as locator
 from yiwang.grids import selectors
 from yiwang.grids.errors import GridErrorCode
@@ -118,6 +119,7 @@ class RegionListView(ListAPIView):
 
     serializer_class = RegionListSerializer
     filter_backends = []
+    pagination_class = Pagination  # `page=` or `page=0` is a 400, not page 1
 
     @extend_schema(
         parameters=[

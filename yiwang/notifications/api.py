@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.core.api import parse_bool
+from yiwang.core.pagination import Pagination
 from yiwang.notifications import selectors, services
 from yiwang.notifications.models import Notification
 
@@ -46,7 +46,7 @@ class NotificationListView(APIView):
     def get(self, request):
         unread_only = parse_bool(request.query_params.get("unread", ""))
         qs = selectors.notification_list(user=request.user, unread_only=unread_only)
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         response = paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
         response.data["unread"] = selectors.unread_count(user=request.user)

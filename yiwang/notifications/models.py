@@ -3,12 +3,18 @@
 A notification is one message to one user. The inbox copy is delivered the moment the row
 exists; the SMS copy (when asked for and the user has a phone) has its own delivery state,
 retried by the worker with backoff until it is sent or given up.
+
+A message to a bare phone (短信告知, e.g. a walk-in applicant with no account, known only by the
+phone in the 人口库) has no recipient and no inbox copy: only the SMS, with the same delivery
+state, and the phone encrypted at rest.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from yiwang.core.pii import EncryptedTextField, mask_phone
 
 
 class Notification(models.Model):
@@ -38,7 +44,11 @@ class Notification(models.Model):
         verbose_name="接收人",
         on_delete=models.CASCADE,
         related_name="notifications",
+        null=True,
+        blank=True,
     )
+    # Only for a message to a bare phone (no recipient): where its SMS goes.
+    phone = EncryptedTextField("短信号码", blank=True)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True, max_length=2000)
@@ -60,9 +70,26 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "read_at"], name="notif_recipient_unread"),
             models.Index(fields=["sms_state", "sms_next_try_at"], name="notif_sms_due"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(phone=""),
+                name="notif_recipient_or_phone",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.recipient} · {self.title}"
+        return f"{self.recipient or self.masked_phone} · {self.title}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def sms_phone(self) -> str:
+        """Where the SMS goes: the bare phone, else the recipient's account phone."""
+        if self.phone:
+            return self.phone.strip()
+        return (getattr(self.recipient, "phone", "") or "").strip()
 
     @property
     def is_read(self) -> bool:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.validators import PHONE_RE, normalize_phone
 from yiwang.notifications import sms
 from yiwang.notifications.models import Notification
 
@@ -87,6 +88,48 @@ def notify(
     return created
 
 
+def is_mobile(phone: str | None) -> bool:
+    """A mainland mobile number (a landline cannot take an SMS)."""
+    return bool(PHONE_RE.match(normalize_phone(phone or "")))
+
+
+def notify_phone(
+    *,
+    phone: str,
+    kind: str,
+    title: str,
+    body: str = "",
+    actor=None,  # noqa: ARG001 (the callers' symmetry, as in notify)
+) -> Notification:
+    """短信告知 to a bare phone: someone without an account (a walk-in applicant known only by
+    the phone in the 人口库) is told by SMS, through the same gateway, retry and backoff as
+    every SMS. The row has no recipient and no inbox copy; the phone is stored encrypted.
+
+    Runs in the caller's transaction (the caller's use case writes the audit row; each
+    delivery attempt is audited by `sms_deliver`); the SMS leaves after that commit. A phone
+    that is not a mobile number answers ValidationFailed and changes nothing."""
+    if kind not in N.Kind.values:
+        raise ValidationFailed("消息类型不正确。", fields={"kind": [f"可选：{N.Kind.values}"]})
+    title = (title or "").strip()[:200]
+    if not title:
+        raise ValidationFailed("消息标题不能为空。", fields={"title": ["必填"]})
+    if not is_mobile(phone):
+        raise ValidationFailed(
+            "短信只能发往手机号（1开头的11位数字）。", fields={"phone": ["不是手机号"]}
+        )
+    row = N.objects.create(
+        recipient=None,
+        phone=normalize_phone(phone),
+        kind=kind,
+        title=title,
+        body=(body or "")[:2000],
+        sms_state=N.Sms.PENDING,
+        sms_next_try_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _deliver_quietly([row.pk]))
+    return row
+
+
 def _deliver_quietly(ids: list[int]) -> None:
     """After the action's commit: try the SMS once now; failures stay for the worker."""
     try:
@@ -154,7 +197,7 @@ def sms_deliver(*, pk: int, now: dt.datetime | None = None) -> str | None:
         return None
     text = f"{sms.sign()}{row.title}" + (f"：{row.body}" if row.body else "")
     try:
-        receipt = sms.get_gateway().send(row.recipient.phone.strip(), text[:SMS_MAX_CHARS])
+        receipt = sms.get_gateway().send(row.sms_phone, text[:SMS_MAX_CHARS])
     except Exception as exc:  # noqa: BLE001 (any gateway failure is retried, never raised)
         gave_up = row.sms_attempts >= sms.max_attempts()
         fields = {

@@ -15,18 +15,16 @@ POST /api/v1/party/colours/compute/           {"month": "YYYY-MM"}
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.months import month_start
+from yiwang.core.pagination import Pagination
 from yiwang.core.validators import MONTH_PATTERN
 from yiwang.party import selectors
 from yiwang.party import services as sv
@@ -76,14 +74,6 @@ def _body(request) -> dict:
     if not isinstance(request.data, dict):
         raise ValidationFailed("请求内容须为 JSON 对象。")
     return request.data
-
-
-def parse_month(value) -> dt.date:
-    if value in (None, ""):
-        return timezone.localdate().replace(day=1)
-    if not re.fullmatch(MONTH_PATTERN, str(value)):
-        raise ValidationFailed("月份格式应为 YYYY-MM。", fields={"month": ["格式不正确"]})
-    return dt.date(int(value[:4]), int(value[5:7]), 1)
 
 
 def topic_data(topic: Topic, *, user=None, detail: bool = False) -> dict:
@@ -140,7 +130,7 @@ class TopicListView(APIView):
     )
     def get(self, request):
         qs = selectors.topic_list(user=request.user, status=request.query_params.get("status", ""))
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([topic_data(t) for t in page])
 
@@ -213,6 +203,7 @@ ACTIONS = {
 class TopicActionView(APIView):
     @extend_schema(
         operation_id="party_topic_action",
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS))],
         request=OpenApiTypes.OBJECT,
         responses=OpenApiTypes.OBJECT,
     )
@@ -228,6 +219,7 @@ class TopicActionView(APIView):
 
 def colour_data(c) -> dict:
     return {
+        "id": c.pk,
         "grid": {"code": c.grid.code, "name": c.grid.name},
         "community": c.grid.parent.name if c.grid.parent_id else "",
         "month": c.month.strftime("%Y-%m"),
@@ -244,9 +236,9 @@ class GridColourView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        month = parse_month(request.query_params.get("month"))
+        month = month_start(request.query_params.get("month"))
         rows = selectors.grid_colours(user=request.user, month=month)
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response([colour_data(c) for c in page])
 
@@ -254,7 +246,7 @@ class GridColourView(APIView):
 class GridColourComputeView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        month = parse_month(_body(request).get("month"))
+        month = month_start(_body(request).get("month"))
         count = sv.grid_colours_compute(actor=request.user, month=month)
         return Response({"month": month.strftime("%Y-%m"), "grids": count})
 
@@ -336,7 +328,7 @@ class AllianceView(APIView):
 
         units = AllianceUnit.objects.visible_to(request.user).filter(is_active=True)
         units = units.select_related("legal_entity").prefetch_related("projects")
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(units, request, view=self)
         return paginator.get_paginated_response([unit_data(u) for u in page])
 
@@ -374,7 +366,7 @@ class WishListView(APIView):
         from yiwang.party.models import Wish
 
         wishes = Wish.objects.visible_to(request.user).select_related("unit")
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(wishes, request, view=self)
         return paginator.get_paginated_response([wish_data(w) for w in page])
 
@@ -393,9 +385,15 @@ class WishListView(APIView):
         return Response(wish_data(wish), status=201)
 
 
+WISH_ACTIONS = ["claim", "fulfil"]
+
+
 class WishActionView(APIView):
     @extend_schema(
-        operation_id="party_wish_action", request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT
+        operation_id="party_wish_action",
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=WISH_ACTIONS)],
+        request=OpenApiTypes.OBJECT,
+        responses=OpenApiTypes.OBJECT,
     )
     def post(self, request, pk: int, action: str):
         from yiwang.party.services import alliance
@@ -421,7 +419,7 @@ class ActivityListView(APIView):
         from yiwang.party.models import Activity
 
         qs = Activity.objects.visible_to(request.user).prefetch_related("signups")
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([
             {"id": a.pk, "title": a.title, "community": a.region_code, "place": a.place,

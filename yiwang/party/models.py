@@ -25,7 +25,38 @@ def _ancestor_codes(codes) -> set[str]:
     return {c[:n] for c in codes for n in range(1, len(c) + 1)}
 
 
-class Topic(TimeStampedModel, VersionedModel):
+class RegionScoped(models.Model):
+    """Party data seen over a region (`region_code`): staff their street or community, grid
+    workers the communities of their grids."""
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def scope_q(scope):
+        return scope.region_q("region_code") | Q(region_code__in=_ancestor_codes(scope.grid_codes))
+
+
+class CommunityScoped(RegionScoped):
+    """Co-governance data public to a community: staff as `RegionScoped`, and residents the
+    community they live in."""
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def scope_q(scope):
+        from yiwang.party.residents import community_codes_of
+
+        q = RegionScoped.scope_q(scope)
+        if scope.user_id is not None:
+            q |= Q(region_code__in=community_codes_of(scope.user_id))
+        return q
+
+
+class Topic(CommunityScoped, TimeStampedModel, VersionedModel):
     """A topic of the 居民议事厅 (议题)."""
 
     class Status(models.TextChoices):
@@ -89,8 +120,6 @@ class Topic(TimeStampedModel, VersionedModel):
     decided_at = models.DateTimeField("表决结束", null=True, blank=True)
     done_at = models.DateTimeField("办结时间", null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "议事议题"
         verbose_name_plural = "议事议题"
@@ -98,17 +127,6 @@ class Topic(TimeStampedModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.title
-
-    @staticmethod
-    def scope_q(scope):
-        """Staff: their street / community (grid workers: the communities of their grids);
-        residents: the community they live in (results are public to the community)."""
-        from yiwang.party.residents import community_codes_of
-
-        q = scope.region_q("region_code") | Q(region_code__in=_ancestor_codes(scope.grid_codes))
-        if scope.user_id is not None:
-            q |= Q(region_code__in=community_codes_of(scope.user_id))
-        return q
 
 
 class TopicComment(models.Model):
@@ -247,7 +265,7 @@ class ColourRule(TimeStampedModel):
             raise ValidationError({"conditions": str(exc)})
 
 
-class GridColour(models.Model):
+class GridColour(RegionScoped):
     """A grid's colour for one month, with the facts it was computed from."""
 
     grid = models.ForeignKey(
@@ -263,8 +281,6 @@ class GridColour(models.Model):
     facts = models.JSONField("事实数据", default=dict)
     computed_at = models.DateTimeField("计算时间", auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "网格颜色"
         verbose_name_plural = "网格颜色"
@@ -276,15 +292,11 @@ class GridColour(models.Model):
     def __str__(self) -> str:
         return f"{self.region_code} {self.month:%Y-%m} {self.get_colour_display()}"
 
-    @staticmethod
-    def scope_q(scope):
-        return scope.region_q("region_code") | Q(region_code__in=_ancestor_codes(scope.grid_codes))
-
 
 # --- 党组织与党员 ----------------------------------------------------------------------------
 
 
-class PartyOrganisation(TimeStampedModel, VersionedModel):
+class PartyOrganisation(RegionScoped, TimeStampedModel, VersionedModel):
     """A node of the party organisation tree (党组织), bound to an org unit and/or a grid
     (网格党支部). The checks of 《中国共产党支部工作条例（试行）》 are in `organisations.py`."""
 
@@ -333,8 +345,6 @@ class PartyOrganisation(TimeStampedModel, VersionedModel):
     )
     is_active = models.BooleanField("存续", default=True)
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
@@ -343,12 +353,8 @@ class PartyOrganisation(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def scope_q(scope):
-        return scope.region_q("region_code") | Q(region_code__in=_ancestor_codes(scope.grid_codes))
 
-
-class PartyMember(TimeStampedModel, VersionedModel):
+class PartyMember(RegionScoped, TimeStampedModel, VersionedModel):
     """A party member (党员): a person of the 人口库 with party data."""
 
     class Status(models.TextChoices):
@@ -376,8 +382,6 @@ class PartyMember(TimeStampedModel, VersionedModel):
     post = models.CharField("党内职务", max_length=20, choices=Post.choices, default="member")
     is_mobile = models.BooleanField("流动党员", default=False)
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "党员"
         verbose_name_plural = "党员"
@@ -385,10 +389,6 @@ class PartyMember(TimeStampedModel, VersionedModel):
 
     def __str__(self) -> str:
         return str(self.person.name)
-
-    @staticmethod
-    def scope_q(scope):
-        return PartyOrganisation.scope_q(scope)
 
 
 class MemberTransfer(models.Model):
@@ -455,17 +455,7 @@ class BranchMeeting(models.Model):
 # --- 红色朋友圈 ------------------------------------------------------------------------------
 
 
-def _community_scope_q(scope) -> Q:
-    """Staff by region (grid workers: their grids' communities); residents: where they live."""
-    from yiwang.party.residents import community_codes_of
-
-    q = scope.region_q("region_code") | Q(region_code__in=_ancestor_codes(scope.grid_codes))
-    if scope.user_id is not None:
-        q |= Q(region_code__in=community_codes_of(scope.user_id))
-    return q
-
-
-class AllianceUnit(TimeStampedModel, VersionedModel):
+class AllianceUnit(CommunityScoped, TimeStampedModel, VersionedModel):
     """An alliance unit (共建单位 / 驻区单位) of the 红色朋友圈, linked to the 法人库 when it is
     registered there, with its commitments (承诺事项)."""
 
@@ -484,8 +474,6 @@ class AllianceUnit(TimeStampedModel, VersionedModel):
     joined_on = models.DateField("加入日期")
     is_active = models.BooleanField("在册", default=True)
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "共建单位"
         verbose_name_plural = "共建单位"
@@ -494,12 +482,8 @@ class AllianceUnit(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def scope_q(scope):
-        return _community_scope_q(scope)
 
-
-class ServiceProject(TimeStampedModel, VersionedModel):
+class ServiceProject(CommunityScoped, TimeStampedModel, VersionedModel):
     """A service project (服务项目) of an alliance unit, with progress and beneficiaries."""
 
     class Status(models.TextChoices):
@@ -518,8 +502,6 @@ class ServiceProject(TimeStampedModel, VersionedModel):
     beneficiaries = models.PositiveIntegerField("受益人次", default=0)
     log = models.JSONField("进展记录", default=list, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "服务项目"
         verbose_name_plural = "服务项目"
@@ -528,12 +510,8 @@ class ServiceProject(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         return self.title
 
-    @staticmethod
-    def scope_q(scope):
-        return _community_scope_q(scope)
 
-
-class Wish(TimeStampedModel, VersionedModel):
+class Wish(CommunityScoped, TimeStampedModel, VersionedModel):
     """A resident's small wish (微心愿) that an alliance unit claims (认领) and fulfils (兑现)."""
 
     class Status(models.TextChoices):
@@ -557,8 +535,6 @@ class Wish(TimeStampedModel, VersionedModel):
     fulfilled_at = models.DateTimeField("兑现时间", null=True, blank=True)
     fulfilment_note = models.CharField("兑现情况", max_length=200, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "微心愿"
         verbose_name_plural = "微心愿"
@@ -567,15 +543,11 @@ class Wish(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         return self.title
 
-    @staticmethod
-    def scope_q(scope):
-        return _community_scope_q(scope)
-
 
 # --- 志愿服务 --------------------------------------------------------------------------------
 
 
-class Volunteer(TimeStampedModel):
+class Volunteer(CommunityScoped, TimeStampedModel):
     """A registered volunteer (志愿者): a user, linked to the 人口库 by phone when registered."""
 
     user = models.OneToOneField(
@@ -593,8 +565,6 @@ class Volunteer(TimeStampedModel):
         related_name="volunteers",
     )  # fmt: skip
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "志愿者"
         verbose_name_plural = "志愿者"
@@ -605,10 +575,10 @@ class Volunteer(TimeStampedModel):
 
     @staticmethod
     def scope_q(scope):
-        return _community_scope_q(scope) | Q(user_id=scope.user_id)
+        return CommunityScoped.scope_q(scope) | Q(user_id=scope.user_id)
 
 
-class VolunteerTeam(TimeStampedModel):
+class VolunteerTeam(CommunityScoped, TimeStampedModel):
     """A volunteer team (志愿服务队), e.g. the 五老 team of the 议事厅: its members are the
     volunteers whose `team` it is; its activities those whose `team` it is."""
 
@@ -620,8 +590,6 @@ class VolunteerTeam(TimeStampedModel):
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "志愿服务队"
         verbose_name_plural = "志愿服务队"
@@ -630,12 +598,8 @@ class VolunteerTeam(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def scope_q(scope):
-        return _community_scope_q(scope)
 
-
-class Activity(TimeStampedModel, VersionedModel):
+class Activity(CommunityScoped, TimeStampedModel, VersionedModel):
     """A volunteer activity (志愿活动) with sign-up, check-in and hours confirmed by the
     organiser (谁记录谁证明)."""
 
@@ -653,8 +617,6 @@ class Activity(TimeStampedModel, VersionedModel):
         related_name="activities",
     )  # fmt: skip
 
-    objects = ScopedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "志愿活动"
         verbose_name_plural = "志愿活动"
@@ -665,7 +627,7 @@ class Activity(TimeStampedModel, VersionedModel):
 
     @staticmethod
     def scope_q(scope):
-        return _community_scope_q(scope) | Q(organiser_id=scope.user_id)
+        return CommunityScoped.scope_q(scope) | Q(organiser_id=scope.user_id)
 
 
 class Signup(models.Model):

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 
 from yiwang.accounts.models import Role
 from yiwang.core.errors import NotFound, ServiceError
+from yiwang.core.months import month_start
 from yiwang.party import selectors
 from yiwang.party import services as sv
-from yiwang.party.api import parse_month
 from yiwang.party.models import Ballot, ColourRule, Topic
 from yiwang.party.residents import people_of
 
@@ -555,7 +555,7 @@ def colours(request):
     ):
         raise Http404("无权查看。")
     try:
-        month = parse_month(request.GET.get("month") or request.POST.get("month"))
+        month = month_start(request.GET.get("month") or request.POST.get("month"))
     except ServiceError:
         month = timezone.localdate().replace(day=1)
     if request.method == "POST":

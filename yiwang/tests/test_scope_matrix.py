@@ -2,7 +2,8 @@
 a new endpoint appears here by itself) × every persona of the test world × an object inside
 and one outside the persona's scope.
 
-`RULES` declares, for each operation, what each persona must get:
+`RULES` (one module per pillar in `yiwang.tests.scope`) declares, for each operation, what each
+persona must get:
 - reads (`list`, `detail`): 200 for the personas that may use the operation, 403 for the
   others; a list holds exactly the objects the persona's scope covers (`SEES`), a detail
   answers 404 for an object outside it ("not yours" answers like "not found");
@@ -19,33 +20,18 @@ operation's requests run in a savepoint rolled back after them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass
+import tempfile
 
 import pytest
 from django.db import transaction
 
+from yiwang.tests import scope
 from yiwang.tests.openapi_doc import openapi_document
-from yiwang.tests.scope_world import SECRETS, build_objects
+from yiwang.tests.scope.common import PERSONAS, PROBE_ID, Row
 
 pytestmark = pytest.mark.django_db
-
-PERSONAS = [
-    "admin",
-    "leader",
-    "dispatcher",
-    "grid_a",
-    "grid_b",
-    "zhifa",
-    "shiye",
-    "window",
-    "resident",
-    "resident2",
-]
-ALL = frozenset(PERSONAS)
-STREET = frozenset({"admin", "leader", "dispatcher"})
-NOBODY = frozenset()
-PROBE_ID = 987654321
 
 
 def _operations():
@@ -58,213 +44,11 @@ def _operations():
 
 
 OPERATIONS = _operations()
-
-
-@dataclass(frozen=True)
-class Row:
-    """What one operation answers. `kind`: list, detail, write or open (no scope: every
-    signed-in persona gets `status`). `resource`: a key of `SEES` when the path or the answer
-    names objects of the world; None when the test world has no such object yet (then the path
-    gets an id that does not exist, and only "not found, nothing changed" is asserted). `may`:
-    the personas the operation is for; the others get 403 (or 404). `query`: added to the URL.
-    `refused_400`: a known gap (reported): this write reads its body before it looks the object
-    up, so a refused write answers 400 instead of 404; it must still change nothing."""
-
-    kind: str
-    resource: str | None = None
-    may: frozenset = ALL
-    anonymous: int = 401
-    query: str = ""
-    status: int = 200
-    refused_400: str = ""
-
-
-RESIDENTS = frozenset({"resident", "resident2"})
-BODY_FIRST = "validates the body before it looks the object up (400, not 404)"
-# Which personas see the A-side object and the D-side object of each resource.
-PEOPLE_A = STREET | {"grid_a", "window"}
-PEOPLE_D = STREET | {"window"}
-PLACES_A = PEOPLE_A | {"zhifa", "shiye"}
-PLACES_D = PEOPLE_D | {"zhifa", "shiye"}
-SEES = {
-    "person": {"A": PEOPLE_A, "D": PEOPLE_D},
-    "household": {"A": PEOPLE_A, "D": PEOPLE_D},
-    "house": {"A": PLACES_A, "D": PLACES_D},
-    "entity": {"A": PLACES_A, "D": PLACES_D},
-    "workorder": {
-        "A": STREET | {"grid_a", "zhifa", "resident"},
-        "D": STREET | {"shiye", "resident2"},
-    },
-    "grid": {"A": STREET | {"grid_a"}, "D": STREET},
-}
-
-
-# One row per API operation (operationId), checked against the OpenAPI document.
-RULES = {
-    "approvals_applications_action": Row("write"),
-    "approvals_applications_get": Row("detail"),
-    "approvals_applications_list": Row("list"),
-    "approvals_applications_submit": Row("write"),
-    "approvals_bundles_get": Row("detail", anonymous=404),  # 办事指南: public
-    "approvals_bundles_list": Row("open", anonymous=200),  # 办事指南: public
-    "approvals_catalogue_export": Row("open", anonymous=200),  # 办事指南: public
-    "approvals_items_get": Row("detail", anonymous=404),  # 办事指南: public
-    "approvals_items_list": Row("open", anonymous=200),  # 办事指南: public
-    "approvals_kpis": Row("list"),
-    "approvals_materials_add": Row("write"),
-    "approvals_materials_file": Row("detail"),
-    "approvals_materials_list": Row("detail"),
-    "approvals_materials_reusable": Row("list"),
-    "approvals_rectifications_action": Row("write"),
-    "approvals_rectifications_list": Row("list"),
-    "approvals_steps_list": Row("list"),
-    "auth_logout_create": Row("write"),
-    "auth_me_retrieve": Row("list"),
-    "auth_sessions_destroy": Row("write"),
-    "auth_sessions_list": Row("list"),
-    "auth_token_create": Row("write", anonymous=400),  # sign-in: open, wrong credentials 400
-    "basedata_entities_create": Row("write", "entity"),
-    "basedata_entities_list": Row("list", "entity"),
-    "basedata_entities_partial_update": Row("write", "entity"),
-    "basedata_entities_retrieve": Row("detail", "entity"),
-    "basedata_export_retrieve": Row("detail"),
-    "basedata_grid_load_retrieve": Row("list", may=ALL - RESIDENTS),
-    "basedata_households_create": Row("write", "household"),
-    "basedata_households_list": Row("list", "household"),
-    "basedata_households_partial_update": Row("write", "household"),
-    "basedata_households_retrieve": Row("detail", "household"),
-    "basedata_houses_create": Row("write", "house"),
-    "basedata_houses_list": Row("list", "house"),
-    "basedata_houses_partial_update": Row("write", "house"),
-    "basedata_houses_retrieve": Row("detail", "house"),
-    "basedata_import_create": Row("write"),
-    "basedata_imports_error_report_retrieve": Row("detail"),
-    "basedata_imports_retrieve": Row("detail"),
-    "basedata_people_colour_create": Row("write", "person"),
-    "basedata_people_create": Row("write", "person"),
-    "basedata_people_list": Row("list", "person"),
-    "basedata_people_partial_update": Row("write", "person"),
-    "basedata_people_retrieve": Row("detail", "person"),
-    "basedata_people_reveal_create": Row("write", "person"),
-    "basedata_people_search_create": Row("write"),
-    "basedata_people_tags_create": Row("write", "person"),
-    "basedata_tags_list": Row("list"),
-    "basedata_templates_retrieve": Row("detail"),
-    "categories_list": Row("list"),
-    "command_analysis_retrieve": Row("list"),
-    "command_assessments_retrieve": Row("list", query="?month=2026-11"),
-    "command_assessments_store_create": Row("write"),
-    "command_assessments_weights_update": Row("write"),
-    "command_assignment_action": Row("write"),
-    "command_incident_action": Row("write"),
-    "command_incidents_create": Row("write"),
-    "command_incidents_list": Row("list"),
-    "command_incidents_retrieve": Row("detail"),
-    "command_layers_colours_retrieve": Row("list"),
-    "command_layers_firms_retrieve": Row("list"),
-    "command_map_retrieve": Row("list"),
-    "command_overview_retrieve": Row("list"),
-    "command_tasks_create": Row("write"),
-    "command_tasks_list": Row("list"),
-    "command_tasks_retrieve": Row("detail"),
-    "economy_evaluation_scheme_retrieve": Row("list", may=frozenset({"admin", "leader"})),
-    "economy_evaluation_scheme_update": Row("write"),
-    "economy_evaluations_create": Row("write"),
-    "economy_evaluations_export_retrieve": Row("detail"),
-    "economy_evaluations_list": Row("list"),
-    "economy_evaluations_map_retrieve": Row("detail"),
-    "economy_evaluations_retrieve": Row("detail"),
-    "economy_figures_import_create": Row("write"),
-    "economy_firms_contacts_create": Row("write"),
-    "economy_firms_create": Row("write"),
-    "economy_firms_figures_create": Row("write"),
-    "economy_firms_list": Row("list"),
-    "economy_firms_officials_create": Row("write"),
-    "economy_firms_partial_update": Row("write"),
-    "economy_firms_requests_create": Row("write"),
-    "economy_firms_retrieve": Row("detail"),
-    "economy_firms_visits_create": Row("write"),
-    "economy_kpis_retrieve": Row("list"),
-    "economy_my_firm_retrieve": Row("open", status=404),  # no persona is bound to a firm
-    "economy_policies_create": Row("write"),
-    "economy_policies_eligible_list": Row("detail"),
-    "economy_policies_list": Row("list"),
-    "economy_policies_partial_update": Row("write"),
-    "economy_policies_push_create": Row("write"),
-    "economy_policies_retrieve": Row("detail"),
-    "economy_requests_list": Row("list"),
-    "economy_requests_rate_create": Row("write"),
-    "enforcement_cases_action": Row("write"),
-    "enforcement_cases_document": Row("write"),
-    "enforcement_cases_dossier": Row("detail"),
-    "enforcement_cases_get": Row("detail"),
-    "enforcement_cases_list": Row("list"),
-    "enforcement_cases_open": Row("write"),
-    "enforcement_documents_pdf": Row("detail"),
-    "enforcement_documents_void": Row("write"),
-    "enforcement_kpis": Row("list"),
-    "enforcement_matters_export": Row("open", anonymous=200),  # 权责清单: public
-    "enforcement_matters_import": Row("write"),
-    "enforcement_matters_list": Row("open", anonymous=200),  # 权责清单: public
-    "enforcement_plans_create": Row("write"),
-    "enforcement_plans_draw": Row("write"),
-    "enforcement_plans_get": Row("detail"),
-    "enforcement_plans_list": Row("list"),
-    "enforcement_plans_result": Row("write"),
-    "enforcement_referral_receipt": Row("write"),
-    "enforcement_summons_action": Row("write"),
-    "grids_list": Row("open"),
-    "grids_locate_retrieve": Row("open", query="?lon=120.005&lat=31.005"),
-    "grids_retrieve": Row("detail", "grid"),
-    "kpis_retrieve": Row("list"),
-    "notifications_list": Row("list"),
-    "notifications_read_all_create": Row("write"),
-    "notifications_read_create": Row("write"),
-    "party_activities_retrieve": Row("list"),
-    "party_activities_signup_create": Row("write"),
-    "party_alliance_create": Row("write"),
-    "party_alliance_retrieve": Row("list"),
-    "party_colours_compute_create": Row("write"),
-    "party_colours_retrieve": Row("list"),
-    "party_members_transfer_create": Row("write"),
-    "party_organisations_meetings_create": Row("write", refused_400=BODY_FIRST),
-    "party_organisations_retrieve": Row("list"),
-    "party_projects_progress_create": Row("write"),
-    "party_topic_action": Row("write"),
-    "party_topic_detail": Row("detail"),
-    "party_topic_list": Row("list"),
-    "party_topic_propose": Row("write"),
-    "party_topics_comments_create": Row("write"),
-    "party_topics_vote_create": Row("write"),
-    "party_volunteers_record_retrieve": Row("open", status=404),  # no persona is a volunteer
-    "party_wish_action": Row("write"),
-    "party_wish_list": Row("list"),
-    "party_wish_post": Row("write"),
-    "patrol_detail": Row("detail"),
-    "patrol_list": Row("list"),
-    "patrol_start": Row("write"),
-    "patrols_coverage_retrieve": Row("open", status=404),  # without a grid of theirs: 404
-    "patrols_end_create": Row("write"),
-    "patrols_found_share_retrieve": Row("list"),
-    "patrols_points_create": Row("write", refused_400=BODY_FIRST),
-    "patrols_reports_create": Row("write"),
-    "responsibility_rules_list": Row("list"),
-    "triage_hotspots_retrieve": Row("list"),
-    "visit_detail": Row("detail"),
-    "visit_list": Row("list"),
-    "visit_record": Row("write"),
-    "visits_coverage_retrieve": Row("list"),
-    "visits_due_retrieve": Row("list"),
-    "workorders_action": Row(
-        "write", "workorder", refused_400="merge, extend_decide: " + BODY_FIRST
-    ),
-    "workorders_assist_task_action": Row("write", "workorder"),
-    "workorders_create": Row("write", "workorder"),
-    "workorders_list": Row("list", "workorder"),
-    "workorders_photos_retrieve": Row("detail"),  # no photo in the world: 404 for every persona
-    "workorders_retrieve": Row("detail", "workorder"),
-    "workorders_support": Row("write", "workorder"),
-}
+# One row per API operation (operationId), from the pillar modules of `yiwang.tests.scope`.
+RULES = scope.merged("RULES")
+SEES = scope.merged("SEES")
+MODELS = scope.merged("MODELS")
+SECRETS = scope.merged("SECRETS")
 
 
 # ------------------------------------------------------------------------------- the engine
@@ -273,14 +57,20 @@ RULES = {
 @pytest.fixture(scope="module")
 def matrix(django_db_setup, django_db_blocker):
     """The test world, its objects and a token per persona, built once for the module."""
+    from django.test import override_settings
+
     from yiwang.testing import api_client, build_world
 
-    with django_db_blocker.unblock():
+    with (
+        django_db_blocker.unblock(),
+        tempfile.TemporaryDirectory(prefix="yiwang-scope-media-") as media,
+        override_settings(MEDIA_ROOT=media),  # uploaded materials stay out of the project
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         try:
             world = build_world()
-            objects = build_objects(world)
+            objects = scope.build_objects(world)
             clients = {p: api_client(world.users[p]) for p in PERSONAS}
             clients[None] = api_client(None)
             for client in clients.values():
@@ -291,16 +81,20 @@ def matrix(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
-def _path_values(path: str, operation: dict, obj_id) -> list[str]:
-    """The path, filled in: the object id (or PROBE_ID), every documented value of an enum
-    parameter (each is an operation of its own), a value that names nothing for the rest."""
+def _path_values(path: str, operation: dict, obj_id, side="-", row=None, objects=None) -> list:
+    """The path, filled in: the object id (or PROBE_ID), the same side's object for a parameter
+    the row names in `params`, every documented value of an enum parameter (each is an
+    operation of its own), a value that names nothing for the rest."""
     paths = [path]
+    named = dict(row.params) if row else {}
     for param in operation.get("parameters", []):
         if param["in"] != "path":
             continue
         name, schema = param["name"], param.get("schema", {})
         if name in ("id", "code"):
             values = [str(obj_id)]
+        elif name in named:
+            values = [str(objects[named[name]][side] if side in ("A", "D") else PROBE_ID)]
         elif schema.get("enum"):
             values = [str(v) for v in schema["enum"]]
         elif schema.get("type") == "integer":
@@ -329,46 +123,48 @@ def _fingerprint(model=None, pk=None):
     return mark
 
 
-MODELS = {
-    "person": "basedata.Person",
-    "household": "basedata.Household",
-    "house": "basedata.House",
-    "entity": "basedata.LegalEntity",
-    "workorder": "workorders.WorkOrder",
-    "grid": "grids.Region",
-}
-
-
 def _model(resource):
     from django.apps import apps
 
     return apps.get_model(MODELS[resource]) if resource else None
 
 
-def _listed_ids(resp, resource) -> set:
-    """The ids (grids: codes) of the world's objects that a list answer holds."""
+def _listed_ids(resp, resource, deep=False) -> set:
+    """The ids (grids: codes) of the rows a list answer holds: the items of `results`, of the
+    answer itself when it is a list, or of the answer's top-level lists; trees (grids,
+    categories) also their `children`. Ids nested inside a row (a firm's officials, an order's
+    department) are other objects and are not counted, unless the row says `deep` (then every
+    id anywhere in the answer counts)."""
     try:
         body = resp.json()
     except (ValueError, TypeError):
         return set()
-    rows = body.get("results", body) if isinstance(body, dict) else body
     key = "code" if resource == "grid" else "id"
-    found, stack = set(), [rows]
-    while stack:  # trees (grids, categories) nest their rows
+    if deep:
+        return _ids_in(body, key, lambda row: row.values())
+    if isinstance(body, dict):
+        body = body.get("results", [v for v in body.values() if isinstance(v, list)])
+    return _ids_in(body, key, lambda row: [row.get("children", [])])
+
+
+def _ids_in(body, key, inner) -> set:
+    """Every `key` of the dicts in `body`, walking lists and what `inner(row)` gives of a row."""
+    found, stack = set(), [body]
+    while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):
             if key in item:
                 found.add(item[key])
-            stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
+            stack.extend(v for v in inner(item) if isinstance(v, (list, dict)))
     return found
 
 
 def _sides(row: Row, objects) -> list[tuple[str, object]]:
     if row.resource is None:
         return [("probe", PROBE_ID)]
-    ids = objects.ids[row.resource]
+    ids = objects[row.resource]
     return [("A", ids["A"]), ("D", ids["D"])]
 
 
@@ -380,8 +176,10 @@ def _check_operation(op, row: Row, matrix) -> list[str]:
     has_object = "{id}" in path or "{code}" in path
     sides = _sides(row, objects) if has_object else [("-", None)]
     model = _model(row.resource)
+    base_row = row
     for side, obj_id in sides:
-        for url in _path_values(path, operation, obj_id):
+        for url in _path_values(path, operation, obj_id, side, base_row, objects):
+            row = _row_for_verb(base_row, url)
             url += row.query
             problems += _anonymous(clients[None], method, url, row)
             for persona in PERSONAS:
@@ -393,6 +191,14 @@ def _check_operation(op, row: Row, matrix) -> list[str]:
                 finally:
                     transaction.savepoint_rollback(sid)
     return problems
+
+
+def _row_for_verb(row: Row, url: str) -> Row:
+    """The row with the `may` of the verb the URL ends in, when the row names one in `verbs`."""
+    for verb, may in row.verbs:
+        if url.rstrip("/").endswith("/" + verb):
+            return dataclasses.replace(row, may=may)
+    return row
 
 
 def _anonymous(client, method, url, row) -> list[str]:
@@ -410,7 +216,8 @@ def _one(client, persona, method, url, row, side, model, obj_id, objects) -> lis
     status = resp.status_code
     problems = [f"{where}: server error {status}"] if status >= 500 else []
     if method == "GET":
-        text = resp.content.decode("utf-8", "replace")
+        content = b"".join(resp.streaming_content) if resp.streaming else resp.content
+        text = content.decode("utf-8", "replace")
         leaked = [s for s in SECRETS if s in text]
         if leaked:
             problems.append(f"{where}: plain personal data in the answer {leaked}")
@@ -443,9 +250,9 @@ def _check_list(resp, persona, row, where, objects) -> list[str]:
         return [f"{where}: {resp.status_code}, expected 200"]
     if row.resource is None:
         return []
-    listed = _listed_ids(resp, row.resource)
+    listed = _listed_ids(resp, row.resource, row.deep)
     problems = []
-    for side, obj_id in objects.ids[row.resource].items():
+    for side, obj_id in objects[row.resource].items():
         expected = persona in SEES[row.resource][side]
         if (obj_id in listed) != expected:
             verb = "misses" if expected else "shows"

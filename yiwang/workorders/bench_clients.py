@@ -8,8 +8,8 @@ Per client count, in one run on one throwaway database:
 - **floor**: bare single-row INSERT transactions (BEGIN; INSERT; COMMIT) from N connections of
   this process on the same database: what the database alone gives that many writers.
 
-Prints one JSON line per client count: per_s and latency of the intake, floor_per_s, and the
-load average and durability settings under which they were taken.
+Prints one JSON line per client count: per_s and latency of the intake, the server's CPU per
+order, floor_per_s, and the load average and durability settings under which they were taken.
 """
 
 from __future__ import annotations
@@ -61,9 +61,11 @@ def run_clients(
                 if warm["statuses"].get(201, 0) == 0:
                     raise RuntimeError(f"预热请求全部失败：{warm['statuses']}\n{server.tail()}")
                 for n in clients:
+                    cpu = server.cpu_seconds()
                     intake = post_orders(
                         server.port, token, n, orders, world, ruled, seed=seed, label=f"c{n}"
                     )
+                    intake["server_cpu"] = server.cpu_seconds() - cpu
                     floor = insert_floor(n, orders)
                     emit(result(n, orders, intake, floor, server_workers, durability))
             finally:
@@ -82,6 +84,9 @@ def result(n, orders, intake, floor, server_workers, durability) -> dict:
         if latencies
         else None,
         "statuses": {str(k): v for k, v in sorted(intake["statuses"].items(), key=str)},
+        # CPU of the whole server (every worker) per order: what the figures cost regardless of
+        # the load of other programs on the machine
+        "server_cpu_ms_per_order": round(intake["server_cpu"] * 1000 / orders, 1),
         "floor_per_s": round(orders / floor, 1),
         "share_of_floor": round(floor / intake["elapsed"], 3),
         "server_workers": server_workers,

@@ -21,7 +21,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from yiwang.accounts.models import Role
 from yiwang.accounts.scope import ScopedQuerySet
 from yiwang.core.models import AppendOnlyModel, TimeStampedModel, VersionedModel
-from yiwang.core.pii import EncryptedTextField
+from yiwang.core.pii import EncryptedTextField, HashedEncryptedTextField, KeepsLookupHashes
 from yiwang.core.workdays import TimeUnit
 
 DESCRIPTION_MAX = 4000
@@ -191,7 +191,7 @@ class WorkOrderQuerySet(ScopedQuerySet):
     pass
 
 
-class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
+class WorkOrder(KeepsLookupHashes, ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
     """A work order (工单). See services.py for the actions and docs/README for the life cycle.
 
     submitted → triage | dispatched → handling → completed → archived; side states merged and
@@ -252,7 +252,15 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
         related_name="reported_work_orders",
     )
     reporter_name = EncryptedTextField("上报人姓名", blank=True)
-    reporter_phone = EncryptedTextField("上报人电话", blank=True)
+    # A phone typed with the report (12345 caller, 代为上报): encrypted, and `filter(
+    # reporter_phone=…)` still finds it exactly through the keyed hash beside it (`core.pii`).
+    reporter_phone = HashedEncryptedTextField(
+        "上报人电话",
+        blank=True,
+        hash_field="reporter_phone_hash",
+        normalizer="yiwang.core.validators.normalize_phone",
+    )
+    reporter_phone_hash = models.CharField("上报人电话索引", max_length=64, blank=True)
     followers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name="关注人",
@@ -421,6 +429,12 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel, VersionedModel):
             ),
             # The duplicate check at intake (triage/duplicates.py): open orders in a lat/lon box.
             models.Index(fields=["status", "lat", "lon"], name="wo_status_place"),
+            # The console's typed-phone search; partial, so intake without a phone pays nothing.
+            models.Index(
+                fields=["reporter_phone_hash"],
+                condition=~Q(reporter_phone_hash=""),
+                name="wo_reporter_phone_hash",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -90,6 +90,30 @@ def work_order_get(*, user, id) -> WorkOrder:  # noqa: A002 (the conventions' na
     return access_or_404(qs, user=user, message="工单不存在或无权查看。", pk=id)
 
 
+def work_order_as_created(order: WorkOrder) -> WorkOrder:
+    """The order `work_order_create` just returned, ready for the detail serialiser without
+    reading it back: its timeline, photos and sub-tasks are the rows intake wrote
+    (`order.intake_rows`), in the order the detail reads them (each model's `Meta.ordering`); a
+    new order has no extension request and no supporter yet.
+
+    No scope check here: use it only to answer the reporter, who always sees what they reported
+    (`WorkOrder.scope_q`)."""
+    rows = order.intake_rows
+    attachments: dict[int, list] = {}
+    for photo in rows.photos:
+        attachments.setdefault(photo.event_id, []).append(photo)
+    for event in rows.events:
+        event._prefetched_objects_cache = {"attachments": attachments.get(event.pk, [])}
+    order._prefetched_objects_cache = {
+        "events": sorted(rows.events, key=lambda e: (e.at, e.pk)),
+        "photos": sorted(rows.photos, key=lambda p: (p.uploaded_at, p.pk)),
+        "assist_tasks": sorted(rows.tasks, key=lambda t: (t.created_at, t.pk)),
+        "extensions": [],
+    }
+    order.supporter_count = 0
+    return order
+
+
 def work_order_actions(*, user, order: WorkOrder) -> list[str]:
     """The actions this user may try on this order now (role and state; the version and the
     input are checked when the action is called). For pages: which buttons to show."""

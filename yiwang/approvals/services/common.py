@@ -35,7 +35,7 @@ from yiwang.core import workdays
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed
 from yiwang.core.statements import insert_rows
 from yiwang.core.workdays import local_tz
-from yiwang.notifications.services import notify
+from yiwang.notifications.services import is_mobile, notify, notify_phone
 
 A = Application
 
@@ -308,7 +308,11 @@ def _tell_applicant(app: Application, *, kind: str, title: str, body: str, actor
     """Tell the applicant (their inbox, and an SMS when their account has a phone) with a link
     to the application's page. An application filed at the door (上门办) tells the party-mass
     specialist who filed it too: the applicant may have no account, and the specialist brings
-    the notice or the result to the door. Runs in the caller's transaction (notifications)."""
+    the notice or the result to the door. An applicant with no account (a walk-in filed at the
+    window or the door, known only by the phone from the 人口库 or the form) is told by SMS to
+    that phone. Runs in the caller's transaction (notifications)."""
+    if not app.applicant_id:
+        _text_walk_in(app, kind=kind, title=title, body=body, actor=actor)
     recipients = [app.applicant if app.applicant_id else None]
     if app.channel == A.Channel.HOME and app.submitted_by_id != app.applicant_id:
         recipients.append(app.submitted_by)
@@ -321,3 +325,11 @@ def _tell_applicant(app: Application, *, kind: str, title: str, body: str, actor
         sms_text=True,
         actor=actor,
     )
+
+
+def _text_walk_in(app: Application, *, kind: str, title: str, body: str, actor) -> None:
+    """短信告知 to the phone of an applicant without an account (read only here: the column
+    is deferred on the hot paths, so an account holder's notice costs no decryption)."""
+    phone = app.applicant_phone
+    if is_mobile(phone):  # a landline cannot take an SMS; the window phones them instead
+        notify_phone(phone=phone, kind=kind, title=title, body=body[:300], actor=actor)

@@ -24,7 +24,7 @@ from yiwang.approvals.models import (
     ApplicationMaterial,
     HeldUpload,
 )
-from yiwang.approvals.permissions import is_clerk_of
+from yiwang.approvals.permissions import is_clerk_of, may_hand_in
 from yiwang.approvals.services.common import A, S, _locked, _now, _Recorder, requirements_of
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed
@@ -205,8 +205,7 @@ def material_add(
     """Hand in one material (upload, 免提交 reuse, or paper at the window) while the application
     is submitted or waiting for materials. It replaces the earlier one of the same key."""
     app = _locked(application)
-    is_owner = actor.pk in (app.applicant_id, app.submitted_by_id)
-    if not (is_owner or is_clerk_of(actor, app.street_id)):
+    if not may_hand_in(actor, app):
         raise Forbidden("只有申请人或综窗人员可以提交材料。", code=E.NOT_APPLICANT)
     allowed = {S.SUBMITTED, S.NEEDS_MATERIALS}
     if app.status not in allowed:

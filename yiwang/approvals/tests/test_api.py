@@ -135,7 +135,10 @@ def test_restaurant_bundle_through_the_api(client_for, users):
     app = r.json()
     assert app["kind"] == "bundle" and app["status"] == "submitted"
     assert len(app["sub_applications"]) == 4
-    assert app["form"]["id_number"] == "11010519491231002X"  # the applicant sees their own
+    # masked for the applicant too: no GET answer carries a plain ID number (issue 11)
+    assert app["form"]["id_number"] == "110105********002X"
+    assert app["form"]["phone"] == "139****5678"
+    assert "11010519491231002X" not in r.content.decode()
     assert app["timeline"][0]["label"] == "提交申请"
     pid = app["id"]
 
@@ -463,3 +466,34 @@ def test_openapi_schema_lists_approvals(client_for, users):
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/v1/approvals/applications/{id}/{action}/" in paths
+
+
+def test_material_file_scope(client_for, users):
+    """A material's file is served to those who see its application (the applicant, the
+    window), to nobody else, and only under its own application (issue 11, scope matrix)."""
+    app = submit(client_for, users).json()
+    material = next(m for m in app["materials"] if m["key"] == "id_card")
+    url = material["url"]
+    assert url == f"{BASE}/applications/{app['id']}/materials/{material['id']}/file/"
+    for persona in ("resident", "window"):
+        r = client_for(users[persona]).get(url)
+        assert r.status_code == 200, persona
+        assert b"".join(r.streaming_content) == PDF
+    for persona in ("resident2", "grid_a", "shiye"):
+        assert client_for(users[persona]).get(url).status_code == 404, persona
+    other = submit(client_for, users, user="resident2").json()
+    crossed = f"{BASE}/applications/{other['id']}/materials/{material['id']}/file/"
+    assert client_for(users["resident2"]).get(crossed).status_code == 404
+
+
+def test_hand_in_refused_to_who_only_reads_whatever_the_body(client_for, users):
+    """The street and the reviewing departments see an application but hand in no material:
+    403 before the body is read (not a 400 about a missing file), nothing changed."""
+    app = submit(client_for, users).json()
+    before = state()
+    for persona in ("leader", "dispatcher", "jingfa"):
+        client = client_for(users[persona])
+        assert client.get(f"{BASE}/applications/{app['id']}/").status_code == 200, persona
+        r = client.post(f"{BASE}/applications/{app['id']}/materials/", {}, format="json")
+        assert_error(r, 403, "not_applicant")
+    assert state() == before

@@ -213,7 +213,11 @@ def test_rating_and_rectification_pages(client, users):
     )
     app.refresh_from_db()
     login(client, users["resident"])
-    assert "请评价本次服务" in text(client.get(f"/approvals/applications/{app.pk}/"))
+    own = text(client.get(f"/approvals/applications/{app.pk}/"))
+    assert "请评价本次服务" in own
+    # the applicant's own page masks their ID number and phone too (issue 11)
+    assert "110105********002X" in own and "11010519491231002X" not in own
+    assert "13912345678" not in own
     client.post(
         f"/approvals/applications/{app.pk}/act/",
         {"action": "rate", "version": app.version, "level": "2", "comment": "排队太久"},

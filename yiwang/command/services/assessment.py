@@ -13,6 +13,7 @@ from yiwang.accounts.models import Role
 from yiwang.command.models import DEFAULT_WEIGHTS, AssessmentScheme, weights_problem
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, StaleVersion, ValidationFailed
+from yiwang.core.months import month_bounds
 from yiwang.notifications import recipients
 from yiwang.notifications.services import notify
 
@@ -62,7 +63,7 @@ def assessment_month_store(*, actor, month, now: dt.datetime | None = None) -> l
     ):
         raise Forbidden("只有管理员或街道领导可以存档月度考核。")
     now = now or timezone.now()
-    first, _ = selectors.parse_month(month)
+    first, _ = month_bounds(month)
     label = first.strftime("%Y-%m")
     if first >= timezone.localdate(now).replace(day=1):
         raise ValidationFailed(

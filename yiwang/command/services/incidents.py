@@ -141,8 +141,9 @@ def incident_raise(
     lat=None,
     now=None,  # noqa: A002
 ) -> Incident:
-    """Raise an emergency: locate it, fix its chain (the people of each link, now), tell the
-    first link that has somebody and start its acknowledgement window."""
+    """Raise an emergency: locate it, fix its chain (the people of each link, now, without the
+    raiser: who raised an alarm cannot also be the one who receives it), tell the first link
+    that has somebody and start its acknowledgement window."""
     if not (getattr(actor, "is_authenticated", False) and actor.has_role(*RAISE_ROLES)):
         raise Forbidden("只有网格员、指挥中心坐席或街道领导可以上报应急事件。")
     level, kind = _level(level), _type(type)
@@ -167,7 +168,11 @@ def incident_raise(
             department_id=department_id,
         )
         chain.append(
-            {"link": link, "label": ChainLink(link).label, "user_ids": [u.pk for u in users]}
+            {
+                "link": link,
+                "label": ChainLink(link).label,
+                "user_ids": [u.pk for u in users if u.pk != actor.pk],
+            }
         )
     first = _next_step(chain, -1)
     incident = Incident.objects.create(

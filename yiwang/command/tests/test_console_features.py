@@ -9,6 +9,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,6 +196,41 @@ def test_phone_search_is_a_post_exact_audited_and_finds_callers_and_accounts(wor
     assert [a.note for a in audits] == ["来电人询问办理进度", "回访"]
     assert all(CALLER not in str(a.after) + a.note + a.target_id for a in audits)
     assert audits[0].after == {"field": "phone", "found": 1}
+
+
+def _copies(order, n: int) -> None:
+    """`n` copies of `order` (codes `<code>-<i>`), reported now, in one INSERT … SELECT."""
+    fields = [f for f in WorkOrder._meta.local_concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    changed = {"code": "code || '-' || i", "reported_at": "%s"}
+    values = ", ".join(changed.get(f.name, qn(f.column)) for f in fields)
+    sql = (
+        f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) "
+        f"INSERT INTO {qn(WorkOrder._meta.db_table)} ({columns}) "
+        f"SELECT {values} FROM {qn(WorkOrder._meta.db_table)}, n WHERE id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), order.pk])
+
+
+def test_phone_search_finds_a_caller_older_than_the_newest_20000_orders(world, desk, report):
+    """The typed phone is found through its keyed hash, however old the order and however many
+    orders with other typed phones came after it (the search used to decrypt only the 20,000
+    newest of the last 90 days)."""
+    called = report(description="来电反映路灯不亮", reporter=None, reporter_phone="13900002222")
+    WorkOrder.objects.filter(pk=called.pk).update(
+        reported_at=timezone.now() - dt.timedelta(days=800)
+    )
+    other = report(description="别的来电", reporter=None, reporter_phone="13700001111")
+    _copies(other, 20_001)
+    assert WorkOrder.objects.filter(reporter_phone="13700001111").count() == 20_002
+    found = desk.post(CONSOLE + "phone/", {"phone": "+86 139 0000 2222", "purpose": "回访"})
+    results = found.content.decode().split('id="phone-results"')[1].split("</section>")[0]
+    assert found.status_code == 200 and called.code in results and other.code not in results
+    wrong = desk.post(CONSOLE + "phone/", {"phone": "13900002223", "purpose": "回访"})
+    results = wrong.content.decode().split('id="phone-results"')[1].split("</section>")[0]
+    assert wrong.status_code == 200 and called.code not in results and other.code not in results
 
 
 def test_phone_search_refusals(world, client, desk, report, settings):

@@ -7,7 +7,7 @@ from yiwang.accounts.models import Membership, Role
 from yiwang.command import services
 from yiwang.command.models import EscalationPolicy, Incident
 from yiwang.command.tests.conftest import IN_A
-from yiwang.core.errors import NotFound
+from yiwang.core.errors import Forbidden, NotFound
 from yiwang.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,16 @@ def test_raise_tells_the_first_link_and_escalates_when_nobody_acknowledges(world
     assert incident.exhausted and incident.status == Incident.Status.ALARM
     kinds = list(incident.events.values_list("kind", flat=True))
     assert kinds == ["raised", "notified", "escalated", "exhausted"]
+
+
+def test_the_raiser_is_not_in_the_chain_so_the_alarm_reaches_someone_else(world):
+    incident = raise_red(world, actor=world.users["grid_a"])
+    assert incident.chain[0]["user_ids"] == []  # grid A's only worker raised it
+    assert world.users["grid_a"].pk not in incident.chain_user_ids()
+    assert incident.step > 0 and incident.chain[incident.step]["user_ids"]  # the next link
+    assert told(world.users["grid_a"]) == 0
+    with pytest.raises(Forbidden):
+        services.incident_ack(actor=world.users["grid_a"], id=incident.pk)
 
 
 def test_ack_stops_escalation_and_only_the_chain_may_ack(world, client_for):

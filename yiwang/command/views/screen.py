@@ -23,6 +23,7 @@ from yiwang.command import selectors, services
 from yiwang.command.services.common import DESK_ROLES
 from yiwang.command.services.incidents import incident_get_for
 from yiwang.core.errors import NotFound, ServiceError
+from yiwang.core.months import month_bounds
 
 
 def _desk_only(request):
@@ -74,7 +75,14 @@ def assessment(request):
         return refused
     month = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")
     kind = request.GET.get("kind") or "department"
-    context = {"month": month, "kind": kind}
+    return render(request, "command/assessment.html", assessment_context(request, month, kind))
+
+
+def assessment_context(request, month: str, kind: str, **extra) -> dict:
+    """What the assessment page shows (also re-rendered by a refused 存档, with its error)."""
+    from yiwang.command.views.assessment_store import store_context
+
+    context = {"month": month, "kind": kind, **extra}
     try:
         data = selectors.assessment_rows(user=request.user, month=month, kind=kind)
     except ServiceError as exc:
@@ -84,8 +92,9 @@ def assessment(request):
 
         context["data"] = data
         context["stored_at"] = data["stored_at"] and parse_datetime(data["stored_at"])
-        context["is_past"] = selectors.parse_month(month)[1] < timezone.localdate()
-    return render(request, "command/assessment.html", context)
+        context["is_past"] = month_bounds(month)[1] < timezone.localdate()
+        context.update(store_context(request.user, month, kind, data))
+    return context
 
 
 @login_required

@@ -282,6 +282,9 @@ def inspection_result_record(*, actor, plan, target_id, result, note="", open_ca
                              matter=None) -> InspectionTarget:  # fmt: skip
     """检查结果 of one target by one of its drawn inspectors; a failed result may open an
     ordinary case against the enterprise (source 双随机抽查)."""
+    if not InspectionTarget.objects.filter(plan=plan, inspectors=actor).exists():
+        # refused before the body is read: a refusal never depends on what was sent
+        raise Forbidden("只有抽中的检查人员可以录入检查结果。")
     target_id = positive_int(target_id, field="target", label="检查对象", high=2**62)
     target = (
         InspectionTarget.objects.select_for_update()

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.accounts.models import OrgUnit
+from yiwang.accounts.models import Membership, OrgUnit, Role
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed, check_version
 from yiwang.core.workdays import TimeUnit, deadline_for
@@ -95,6 +95,14 @@ SUMMONS_STEPS = {
 }
 
 
+def staff_unit_ids(user):
+    """The org units the user works in: a resident's membership of a unit says where they live,
+    not that they answer that unit's 召集."""
+    return (
+        Membership.objects.filter(user_id=user.pk).exclude(role=Role.RESIDENT).values("org_unit_id")
+    )
+
+
 @transaction.atomic
 def summons_step(*, actor, summons, version, action: str, note: str = "") -> Summons:
     """A partner's answer: acknowledge (响应) → arrive (到场) → done (what it did)."""
@@ -104,7 +112,7 @@ def summons_step(*, actor, summons, version, action: str, note: str = "") -> Sum
         )
     summons = Summons.objects.select_for_update().get(pk=summons.pk)
     check_version(summons, version)
-    if not actor.memberships.filter(org_unit=summons.partner).exists():
+    if not Summons.objects.filter(pk=summons.pk, partner_id__in=staff_unit_ids(actor)).exists():
         raise Forbidden("只有被召集部门的人员可以响应。")
     before, after, stamp = SUMMONS_STEPS[action]
     if summons.kind == "bulletin" and action != "acknowledge":

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core.audit import acting_user, audit_record
-from yiwang.core.errors import Conflict
+from yiwang.core.errors import Conflict, Forbidden
 from yiwang.core.pii import mask_name
 from yiwang.core.workdays import TimeUnit, deadline_for
 from yiwang.enforcement.errors import EnforcementErrorCode as E
@@ -102,18 +102,51 @@ def publication_publish(*, actor, publication: Publication) -> Publication:
     return pub
 
 
+def publication_may_withdraw(user, case: Case) -> bool:
+    """Who may withdraw a case's published decision: its handling officers (承办人员) and the
+    agency's legal reviewers (法制审核人员), each a certified officer of the case's agency."""
+    from yiwang.enforcement.services.common import officer_of
+
+    officer = officer_of(user)
+    if officer is None or officer.department_id != case.department_id:
+        return False
+    return officer.legal_reviewer or any(u.pk == user.pk for u in case.officers.all())
+
+
+def _require_withdrawer(actor, pub: Publication) -> None:
+    from yiwang.enforcement.services.common import require_officer
+
+    if pub.case_id is None:  # a 双随机 result: an officer of the plan's agency
+        require_officer(actor, pub.target.plan.department)
+        return
+    if not publication_may_withdraw(actor, pub.case):
+        raise Forbidden(
+            "只有本案承办人员或本机构法制审核人员可以撤回公开的处罚决定。", code=E.FORBIDDEN
+        )
+
+
 @transaction.atomic
 def publication_withdraw(*, actor, publication: Publication, reason: str) -> Publication:
     """撤回 a published decision that was changed or revoked (Art. 48 ¶2: within 3 days,
-    with the reasons); the row stays, the public page shows it withdrawn."""
+    with the reasons); the row stays, the public page shows it withdrawn. A case's decision
+    is withdrawn by its officers or the agency's legal reviewer, on the case's timeline."""
     pub = Publication.objects.select_for_update().get(pk=publication.pk)
+    _require_withdrawer(actor, pub)
     if pub.published_at is None or pub.withdrawn_at is not None:
         raise Conflict("只有已公开且未撤回的信息可以撤回。", code=E.PUBLICATION)
     pub.withdraw_reason = text(reason, field="reason", label="撤回理由", max_length=200)
     pub.withdrawn_at = timezone.now()
     pub.save(update_fields=["withdraw_reason", "withdrawn_at"])
-    audit_record(actor=actor, action="enforcement.publication.withdraw", target=pub,
-                 after={"reason": pub.withdraw_reason})  # fmt: skip
+    data = {"publication": pub.pk, "reason": pub.withdraw_reason}
+    if pub.case_id:
+        case = Case.objects.select_for_update().get(pk=pub.case_id)
+        case.bump_version(fields=["updated_at"])
+        record(case, actor=actor, action="withdraw_publication", from_stage=case.stage,
+               at=pub.withdrawn_at, note=f"撤回公开的处罚决定：{pub.withdraw_reason}",
+               data=data)  # fmt: skip
+    else:
+        audit_record(actor=actor, action="enforcement.publication.withdraw", target=pub,
+                     after=data)  # fmt: skip
     return pub
 
 

@@ -198,3 +198,26 @@ def test_huge_ids_answer_404(enf, client_for):
     for url in (f"documents/{huge}/void/", f"summons/{huge}/acknowledge/",
                 f"referrals/{huge}/receipt/", f"cases/{huge}/file/"):  # fmt: skip
         assert api.post(BASE + url, {"version": 1}, format="json").status_code == 404, url
+
+
+@pytest.mark.parametrize("action", ["file", "close", "summon", "decide"])
+def test_case_steps_refused_to_who_is_no_officer_whatever_the_body(enf, client_for, action):
+    """The street and the agency's staff without a 执法证 see the case but may take no step of
+    it (Art. 42): 403 before the body is read, not a 400 about the body; nothing changes."""
+    from yiwang.accounts.models import Role
+    from yiwang.core.models import AuditEvent
+    from yiwang.testing import make_user
+
+    case = post(client_for(enf.zhifa), "cases/", {
+        "procedure": "ordinary", "matter": "ZF-CG-017", "party": PARTY, "facts": "屋顶违法搭建",
+    }, status=201)  # fmt: skip
+    staff = make_user("keyuan", roles=[(enf.world.department, Role.DEPARTMENT_STAFF)])
+    events = AuditEvent.objects.count()
+    for user in (enf.world.users["leader"], enf.world.users["dispatcher"], staff):
+        api = client_for(user)
+        assert api.get(f"{BASE}cases/{case['id']}/").status_code == 200
+        response = api.post(f"{BASE}cases/{case['id']}/{action}/", {}, format="json")
+        assert response.status_code == 403, (user.username, response.content.decode())
+        assert response.json()["error"]["code"]
+    assert AuditEvent.objects.count() == events
+    assert Case.objects.get(pk=case["id"]).version == case["version"]

@@ -184,6 +184,47 @@ def test_bad_plan_input_answers_400(enf, firms, client_for):
     drawn_plan = api.post(f"/api/v1/enforcement/inspection-plans/{made['id']}/draw/",
                           {"seed": 42}, format="json")  # fmt: skip
     assert drawn_plan.status_code == 200 and drawn_plan.json()["seed"] == "42"
-    bad_target = api.post(f"/api/v1/enforcement/inspection-plans/{made['id']}/results/",
-                          {"target": "abc", "result": "passed"}, format="json")  # fmt: skip
+    # a drawn inspector's bad target is a 400 (anyone else is refused first: 403)
+    inspector = InspectionPlan.objects.get(pk=made["id"]).targets.first().inspectors.first()
+    bad_target = client_for(inspector).post(
+        f"/api/v1/enforcement/inspection-plans/{made['id']}/results/",
+        {"target": "abc", "result": "passed"}, format="json")  # fmt: skip
     assert bad_target.status_code == 400
+
+
+def test_result_refused_to_who_was_not_drawn_whatever_the_body(enf, firms, client_for):
+    """The street sees every plan, but only a drawn inspector records a result: anyone else is
+    refused (403) before the body is read, not told the body is wrong (scope matrix, issue 11)."""
+    from yiwang.core.models import AuditEvent
+
+    p = plan(enf, count=2)
+    drawn(enf, p)
+    events = AuditEvent.objects.count()
+    for persona in ("leader", "admin"):
+        api = client_for(enf.world.users[persona])
+        url = f"/api/v1/enforcement/inspection-plans/{p.pk}/results/"
+        assert api.get(f"/api/v1/enforcement/inspection-plans/{p.pk}/").status_code == 200
+        assert api.post(url, {}, format="json").status_code == 403, persona
+    assert AuditEvent.objects.count() == events
+    assert not p.targets.exclude(result="").exists()
+
+
+def test_a_street_oversees_only_its_own_departments_plans(enf, firms, client_for):
+    """A street's leader sees the plans of its departments; a leader of another street does
+    not (before: every leader and dispatcher saw every plan)."""
+    from yiwang.accounts.models import OrgUnit
+    from yiwang.testing import make_user
+
+    p = plan(enf)
+    other = OrgUnit.objects.create(name="另一街道", code="320571002", kind=OrgUnit.Kind.STREET,
+                                   parent=enf.world.district, region_code="320571002")  # fmt: skip
+    strangers = [make_user(f"other_{role}", roles=[(other, role)])
+                 for role in (Role.LEADER, Role.DISPATCHER)]  # fmt: skip
+    url = "/api/v1/enforcement/inspection-plans/"
+    for user in strangers:
+        api = client_for(user)
+        assert api.get(url).json()["count"] == 0, user.username
+        assert api.get(f"{url}{p.pk}/").status_code == 404, user.username
+    for persona in ("leader", "dispatcher"):
+        listed = client_for(enf.world.users[persona]).get(url).json()["results"]
+        assert [row["id"] for row in listed] == [p.pk], persona

@@ -131,3 +131,23 @@ def test_partner_answers_a_summons_on_its_page(enf, client):
     assert stale.status_code == 409
     row.refresh_from_db()
     assert row.status == "acknowledged" and row.acknowledged_at is not None
+
+
+def test_a_resident_of_the_partner_unit_cannot_answer_its_summons(enf, client_for, client):
+    """Membership as a resident says where someone lives, not that they answer for the unit."""
+    from yiwang.accounts.models import Membership, Role
+
+    case = opened(enf)
+    row = svc.case_summon(actor=enf.zhifa, case=case, version=case.version,
+                          partners=[enf.world.department2.code], hours=1,
+                          note="联合检查")[0]  # fmt: skip
+    resident = enf.world.users["resident"]
+    Membership.objects.create(user=resident, org_unit=enf.world.department2, role=Role.RESIDENT)
+    url = f"/api/v1/enforcement/summons/{row.pk}/acknowledge/"
+    answer = client_for(resident).post(url, {"version": row.version}, format="json")
+    assert answer.status_code == 404
+    login(client, resident)
+    assert client.post("/enforcement/summons/", {"summons": "x1"}).status_code == 404
+    assert case.code not in client.get("/enforcement/summons/").content.decode()
+    row.refresh_from_db()
+    assert row.status == "summoned" and row.acknowledged_at is None

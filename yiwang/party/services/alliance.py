@@ -18,12 +18,15 @@ from yiwang.party.services.common import is_staff_for
 ALLIANCE_ROLES = {Role.ADMIN, Role.LEADER, Role.PARTY_SPECIALIST}
 
 
+def _require_role(actor) -> None:
+    """The role gate, judged before the body is read (a refusal names no field)."""
+    if actor is not None and not (actor.is_authenticated and actor.has_role(*ALLIANCE_ROLES)):
+        raise Forbidden("只有党群工作人员可以维护红色朋友圈。")
+
+
 def _require_staff(actor, code: str) -> None:
-    if actor is None:
-        return
-    if not (
-        actor.is_authenticated and actor.has_role(*ALLIANCE_ROLES) and is_staff_for(actor, code)
-    ):
+    _require_role(actor)
+    if actor is not None and not is_staff_for(actor, code):
         raise Forbidden("只有党群工作人员可以维护红色朋友圈。")
 
 
@@ -55,6 +58,7 @@ def alliance_unit_register(*, actor, name: str, community, commitments=(), uscc:
     """Register an alliance unit (共建单位入驻), linked to the 法人库 by its credit code."""
     from yiwang.basedata.models import LegalEntity
 
+    _require_role(actor)
     code = region_code_of(community)
     _require_staff(actor, code)
     entity = None

@@ -11,7 +11,7 @@ from django.utils import timezone
 from yiwang.accounts.models import Role
 from yiwang.basedata.models import Person
 from yiwang.core.audit import acting_user, audit_record, snapshot
-from yiwang.core.errors import Conflict, Forbidden, ValidationFailed, check_version
+from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, check_version
 from yiwang.fieldwork import geo
 from yiwang.party.models import BranchMeeting, MemberTransfer, PartyMember, PartyOrganisation
 from yiwang.party.services.common import _user, is_staff_for
@@ -131,8 +131,8 @@ def member_transfer(*, actor, member, version, to, reason: str) -> PartyMember:
     pk = getattr(member, "pk", member)
     access_or_404(PartyMember.objects.all(), user=actor, message="党员不存在。", pk=pk)
     row = PartyMember.objects.select_for_update().get(pk=pk)
+    _require_org_staff(actor, row.region_code)  # the role gate before the body is read
     check_version(row, version)
-    _require_org_staff(actor, row.region_code)
     target = _org(actor, to, "to")
     if target.pk == row.organisation_id:
         raise ValidationFailed("转入党组织与现所在党组织相同。", fields={"to": ["相同"]})
@@ -151,8 +151,12 @@ def member_transfer(*, actor, member, version, to, reason: str) -> PartyMember:
 def meeting_record(
     *, actor, organisation, kind: str, held_on, subject: str, attendees=0
 ) -> BranchMeeting:
-    """Record a 三会一课 meeting of an organisation."""
-    org = _org(actor, organisation, "organisation")
+    """Record a 三会一课 meeting of an organisation (the one in the path: one the actor cannot
+    see is not found, 404)."""
+    try:
+        org = _org(actor, organisation, "organisation")
+    except ValidationFailed:
+        raise NotFound("党组织不存在。")
     _require_org_staff(actor, org.region_code)
     if kind not in BranchMeeting.Kind.values:
         raise ValidationFailed("会议类型无效。", fields={"kind": ["类型无效"]})

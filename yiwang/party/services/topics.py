@@ -29,12 +29,15 @@ TOPIC_FIELDS = ["status", "outcome", "eligible_count", "voting_opened_at", "voti
                 "decided_at", "done_at"]  # fmt: skip
 
 
-def _lock(actor, topic, version) -> Topic:
+def _lock(actor, topic, version, *, what: str) -> Topic:
+    """The topic for a staff transition: not visible → 404, not the community's staff → 403
+    (both before the version is read), stale → 409."""
     from yiwang.accounts.scope import access_or_404
 
     pk = getattr(topic, "pk", topic)
     access_or_404(Topic.objects.all(), user=actor, message="议题不存在。", pk=pk)
     row = Topic.objects.select_for_update().get(pk=pk)
+    _require_staff(actor, row, what)
     check_version(row, version)
     return row
 
@@ -111,8 +114,7 @@ def _require_staff(user, topic, what: str) -> None:
 @transaction.atomic
 def topic_open_discussion(*, actor, topic, version) -> Topic:
     user = _user(actor)
-    row = _lock(user, topic, version)
-    _require_staff(user, row, "开启讨论")
+    row = _lock(user, topic, version, what="开启讨论")
     _require_state(row, Topic.Status.PROPOSED, what="开启讨论")
     before = snapshot(row, TOPIC_FIELDS)
     row.status = Topic.Status.DISCUSSING
@@ -153,8 +155,7 @@ def eligible_count(topic: Topic, today: dt.date | None = None) -> int:
 def topic_open_voting(*, actor, topic, version, closes_at=None) -> Topic:
     """Put the topic to the vote (开始表决): the number of eligible voters is fixed now."""
     user = _user(actor)
-    row = _lock(user, topic, version)
-    _require_staff(user, row, "发起表决")
+    row = _lock(user, topic, version, what="发起表决")
     _require_state(row, Topic.Status.PROPOSED, Topic.Status.DISCUSSING, what="发起表决")
     now = timezone.now()
     if closes_at not in (None, ""):
@@ -202,6 +203,7 @@ def topic_vote(*, actor, topic, choice: str) -> Ballot:
     user = _user(actor)
     row = access_or_404(Topic.objects.all(), user=user, message="议题不存在。",
                         pk=getattr(topic, "pk", topic))  # fmt: skip
+    person = _voter(user, row)  # who may vote, before the ballot is read
     if choice not in Ballot.Choice.values:
         raise ValidationFailed(
             "请选择同意、反对或弃权。", fields={"choice": ["应为 agree、oppose 或 abstain"]}
@@ -209,7 +211,6 @@ def topic_vote(*, actor, topic, choice: str) -> Ballot:
     _require_state(row, Topic.Status.VOTING, what="投票")
     if row.voting_closes_at and timezone.now() >= row.voting_closes_at:
         raise Conflict("表决已截止。", code=Code.VOTING_CLOSED)
-    person = _voter(user, row)
     household = person.household_id if row.rule == Topic.Rule.HOUSEHOLD else None
     key = f"h{household}" if household else f"p{person.pk}"
     message = "本户已经投过票（一户一票）。" if household else "您已经投过票。"
@@ -272,8 +273,7 @@ def topic_decide(*, actor, topic, version, paper_votes=None) -> Topic:
     """Close the vote and state the result (计票、公布结果), adding the paper votes of the
     meeting if any; more votes than eligible voters is refused."""
     user = _user(actor)
-    row = _lock(user, topic, version)
-    _require_staff(user, row, "结束表决")
+    row = _lock(user, topic, version, what="结束表决")
     _require_state(row, Topic.Status.VOTING, what="结束表决")
     before = snapshot(row, TOPIC_FIELDS)
     result = tally(row, _paper(paper_votes))
@@ -303,8 +303,7 @@ def topic_follow_up(
     from yiwang.workorders.services import work_order_create
 
     user = _user(actor)
-    row = _lock(user, topic, version)
-    _require_staff(user, row, "落实议定事项")
+    row = _lock(user, topic, version, what="落实议定事项")
     _require_state(row, Topic.Status.DECIDED, Topic.Status.FOLLOWING_UP, what="落实")
     if row.outcome != Topic.Outcome.PASSED:
         raise Conflict("议题未通过，无需落实。", code=Code.INVALID_STATE)
@@ -333,8 +332,7 @@ FINISHED_ORDER_STATES = {"completed", "archived"}
 def topic_complete(*, actor, topic, version) -> Topic:
     """Mark the decision carried out (办结): every follow-up order handled."""
     user = _user(actor)
-    row = _lock(user, topic, version)
-    _require_staff(user, row, "办结议题")
+    row = _lock(user, topic, version, what="办结议题")
     _require_state(row, Topic.Status.FOLLOWING_UP, what="办结")
     open_orders = [
         a.work_order.code

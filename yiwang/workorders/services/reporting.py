@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -297,6 +299,16 @@ def work_order_create(
     return order
 
 
+@dataclass(frozen=True)
+class IntakeRows:
+    """What intake wrote beside the order row, as written (the caller may answer from it
+    without reading the order back: `selectors.work_order_as_created`)."""
+
+    events: list
+    photos: list
+    tasks: list
+
+
 def _create(
     *,
     actor,
@@ -435,10 +447,12 @@ def _create(
             data={"reason": reason},
         )
     insert_rows([report_event, route_event])
+    stored = []
     if photos:
-        _store_photos(
+        stored = _store_photos(
             order, photos, kind=WorkOrderPhoto.Kind.REPORT, actor=actor, event=report_event
         )
+    order.intake_rows = IntakeRows(events=[report_event, route_event], photos=stored, tasks=tasks)
     # Intake is one use case: one audit row, whose `after` already shows the routing.
     audit_record(
         actor=actor,
